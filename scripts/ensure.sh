@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs what `npm test`, `npm run demo` and `npm run bench` need and is
+# missing: Debian's exabgp, gobgpd, haproxy, nginx and iproute2, then
+# node_modules (npm ci). Cheap when everything is there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v exabgp >/dev/null 2>&1 || missing+=(exabgp)
+command -v gobgpd >/dev/null 2>&1 || missing+=(gobgpd)
+command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
+command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || missing+=(iproute2)
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    sudo=()
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    sudo=(sudo -n)
+  else
+    echo "exacast: these Debian packages are needed: ${missing[*]}" >&2
+    echo "exacast: run as root, or: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "exacast: installing ${missing[*]} (apt-get)" >&2
+  # Keep the packages' own daemons (haproxy, nginx, exabgp) from starting on
+  # install: the tests run their own, on loopback, on ports chosen at run time.
+  policy=/usr/sbin/policy-rc.d
+  added_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "$policy" >/dev/null
+    "${sudo[@]}" chmod 755 "$policy"
+    added_policy=1
+  fi
+  trap '[ "$added_policy" = 1 ] && "${sudo[@]}" rm -f "$policy"' EXIT
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Debian's packages may leave haproxy/nginx running from an earlier install;
+# nothing here needs them, and nothing here stops them either.
+
+if [ ! -d node_modules ] || [ ! -e node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "exacast: installing node modules (npm ci)" >&2
+  npm ci --no-audit --no-fund
+fi

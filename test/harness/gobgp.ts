@@ -1,0 +1,156 @@
+// GoBGP as a route server on loopback: its config, its CLI view of sessions
+// and of what each neighbor announced (adj-in).
+
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { promisify } from "node:util";
+import type { Lab } from "./lab.js";
+import { ManagedProcess } from "./process.js";
+import { freePort } from "./ports.js";
+import { waitFor } from "./wait.js";
+
+const run = promisify(execFile);
+
+export interface GoBgpNeighbor {
+  address: string;
+  peerAs: number;
+}
+
+export interface AdjInRoute {
+  prefix: string;
+  nexthop: string;
+  /** Standard communities as `asn:value` text. */
+  communities: string[];
+  med?: number;
+  pathId: number;
+}
+
+const ESTABLISHED = 6;
+
+export class GoBgp {
+  process: ManagedProcess | undefined;
+  readonly configFile: string;
+  readonly logFile: string;
+
+  private constructor(
+    readonly lab: Lab,
+    readonly address: string,
+    readonly asn: number,
+    readonly port: number,
+    readonly apiPort: number,
+    readonly neighbors: GoBgpNeighbor[],
+  ) {
+    this.configFile = `${lab.dir}/gobgpd-${port}.toml`;
+    this.logFile = `${lab.dir}/gobgpd-${port}.log`;
+    writeFileSync(this.configFile, this.toml());
+  }
+
+  static async start(lab: Lab, opts: { asn?: number; neighbors: GoBgpNeighbor[] }): Promise<GoBgp> {
+    const address = lab.addr(1);
+    const g = new GoBgp(lab, address, opts.asn ?? 64999, await freePort(address), await freePort(), opts.neighbors);
+    await g.restart();
+    return g;
+  }
+
+  private toml(): string {
+    const out = [
+      "[global.config]",
+      `  as = ${this.asn}`,
+      `  router-id = "${this.address}"`,
+      `  port = ${this.port}`,
+      `  local-address-list = ["${this.address}"]`,
+    ];
+    for (const n of this.neighbors) {
+      out.push(
+        "[[neighbors]]",
+        "  [neighbors.config]",
+        `    neighbor-address = "${n.address}"`,
+        `    peer-as = ${n.peerAs}`,
+        // Never dial out (port 179 elsewhere); ExaBGP connects to us.
+        "  [neighbors.transport.config]",
+        "    passive-mode = true",
+        `    local-address = "${this.address}"`,
+        // Fast recovery after a peer restarts: tests must not wait GoBGP's 30 s default.
+        "  [neighbors.timers.config]",
+        "    connect-retry = 1",
+        "    hold-time = 9",
+        "    keepalive-interval = 3",
+        "    idle-hold-time-after-reset = 1",
+        "  [neighbors.route-server.config]",
+        "    route-server-client = true",
+        "  [[neighbors.afi-safis]]",
+        "    [neighbors.afi-safis.config]",
+        '      afi-safi-name = "ipv4-unicast"',
+        "  [[neighbors.afi-safis]]",
+        "    [neighbors.afi-safis.config]",
+        '      afi-safi-name = "ipv6-unicast"',
+      );
+    }
+    return out.join("\n") + "\n";
+  }
+
+  /** Start (or start again after stop) with the same config and ports. */
+  async restart(): Promise<void> {
+    if (this.process?.running) await this.stop();
+    this.process = this.lab.own(
+      new ManagedProcess(`gobgpd:${this.port}`, "gobgpd", ["-f", this.configFile, "-p", "--api-hosts", `127.0.0.1:${this.apiPort}`, "-l", "info"], {
+        logFile: this.logFile,
+      }),
+    );
+    await waitFor(async () => (await this.cli(["neighbor"])) !== undefined, { what: "gobgpd API", timeout: 15_000 });
+  }
+
+  async stop(): Promise<void> {
+    await this.process?.stop("SIGTERM");
+  }
+
+  async cli(args: string[]): Promise<string | undefined> {
+    try {
+      const { stdout } = await run("gobgp", ["-p", String(this.apiPort), ...args], { timeout: 5000 });
+      return stdout;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async sessionState(neighbor: string): Promise<number | undefined> {
+    const out = await this.cli(["-j", "neighbor", neighbor]);
+    if (!out) return undefined;
+    return (JSON.parse(out) as { state?: { session_state?: number } }).state?.session_state;
+  }
+
+  async waitEstablished(neighbor: string, timeout = 30_000): Promise<void> {
+    await waitFor(async () => (await this.sessionState(neighbor)) === ESTABLISHED, {
+      what: `GoBGP session with ${neighbor} established`,
+      timeout,
+      interval: 100,
+    });
+  }
+
+  /** What `neighbor` announced to the route server, both families, sorted by prefix. */
+  async adjIn(neighbor: string): Promise<AdjInRoute[]> {
+    const routes: AdjInRoute[] = [];
+    for (const family of ["ipv4", "ipv6"]) {
+      const out = await this.cli(["-j", "neighbor", neighbor, "adj-in", "-a", family]);
+      if (!out || out.trim() === "" || out.trim() === "null") continue;
+      const table = JSON.parse(out) as Record<string, GoBgpPath[]>;
+      for (const [prefix, paths] of Object.entries(table)) for (const p of paths) routes.push(toRoute(prefix, p));
+    }
+    return routes.sort((a, b) => a.prefix.localeCompare(b.prefix) || a.pathId - b.pathId);
+  }
+}
+
+interface GoBgpPath {
+  attrs?: { type: number; nexthop?: string; communities?: number[]; metric?: number }[];
+  "path-id"?: number;
+}
+
+function toRoute(prefix: string, p: GoBgpPath): AdjInRoute {
+  const r: AdjInRoute = { prefix, nexthop: "", communities: [], pathId: p["path-id"] ?? 0 };
+  for (const a of p.attrs ?? []) {
+    if ((a.type === 3 || a.type === 14) && a.nexthop) r.nexthop = a.nexthop;
+    if (a.type === 8 && a.communities) r.communities = a.communities.map((c) => `${c >>> 16}:${c & 0xffff}`);
+    if (a.type === 4 && a.metric !== undefined) r.med = a.metric;
+  }
+  return r;
+}

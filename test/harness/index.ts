@@ -1,0 +1,10 @@
+export { Lab } from "./lab.js";
+export { GoBgp } from "./gobgp.js";
+export type { AdjInRoute, GoBgpNeighbor } from "./gobgp.js";
+export { ExaBgp, exabgpConfig } from "./exabgp.js";
+export type { ExaBgpOptions, ExaNeighbor, ExaProcess } from "./exabgp.js";
+export { Commander } from "./commander.js";
+export { ManagedProcess } from "./process.js";
+export { freePort } from "./ports.js";
+export { waitFor, sleep } from "./wait.js";
+export { bin, helper, repoRoot } from "./paths.js";

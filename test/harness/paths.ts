@@ -1,0 +1,15 @@
+import { fileURLToPath } from "node:url";
+
+export const repoRoot = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
+export const harnessDir = `${repoRoot}/test/harness`;
+
+/** The command line that runs a built exacast bin (ExaBGP wants absolute paths). */
+export function bin(name: "exacast-announcer" | "exacast-listener"): string[] {
+  const pkg = name === "exacast-announcer" ? "announcer" : "listener";
+  return [process.execPath, `${repoRoot}/packages/${pkg}/bin/${name}.js`];
+}
+
+/** A harness helper script run by node. */
+export function helper(script: string): string[] {
+  return [process.execPath, `${harnessDir}/${script}`];
+}
