@@ -11,7 +11,12 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["packages/*/test/**/*.test.ts", "test/consul-emulator/**/*.test.ts"] },
+        test: {
+          name: "unit",
+          include: ["packages/*/test/**/*.test.ts", "test/consul-emulator/**/*.test.ts"],
+          // Unit tests first: they are fast and say the most when something is broken.
+          sequence: { groupOrder: 0 },
+        },
       },
       {
         extends: true,
@@ -23,7 +28,7 @@ export default defineConfig({
           // Each file starts its own GoBGP and ExaBGPs (Python start-up is CPU-bound):
           // two at a time keeps a 2-core machine responsive and timings honest.
           maxWorkers: 2,
-          minWorkers: 1,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

@@ -42,6 +42,7 @@ fi
 # Debian's packages may leave haproxy/nginx running from an earlier install;
 # nothing here needs them, and nothing here stops them either.
 
+if [ "${EXACAST_SKIP_NPM:-}" = 1 ]; then exit 0; fi
 if [ ! -d node_modules ] || [ ! -e node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "exacast: installing node modules (npm ci)" >&2
   npm ci --no-audit --no-fund
