@@ -11,3 +11,4 @@ export * from "./config.js";
 export * from "./log.js";
 export * from "./lines.js";
 export * from "./cli.js";
+export * from "./metrics.js";
