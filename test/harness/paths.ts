@@ -1,6 +1,8 @@
 import { fileURLToPath } from "node:url";
 
-export const repoRoot = fileURLToPath(new URL("../../", import.meta.url)).replace(/\/$/, "");
+// This file runs from test/harness (vitest) or test/harness/dist (compiled, for the demo).
+const here = fileURLToPath(new URL(".", import.meta.url)).replace(/\/$/, "");
+export const repoRoot = here.replace(/\/test\/harness(\/dist)?$/, "");
 export const harnessDir = `${repoRoot}/test/harness`;
 
 /** The command line that runs a built exacast bin (ExaBGP wants absolute paths). */
