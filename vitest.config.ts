@@ -13,7 +13,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: "unit",
-          include: ["packages/*/test/**/*.test.ts", "test/consul-emulator/**/*.test.ts"],
+          include: ["packages/*/test/**/*.test.ts", "test/consul-emulator/**/*.test.ts", "test/fuzz/**/*.test.ts"],
           // Unit tests first: they are fast and say the most when something is broken.
           sequence: { groupOrder: 0 },
         },
