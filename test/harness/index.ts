@@ -8,3 +8,4 @@ export { ManagedProcess } from "./process.js";
 export { freePort } from "./ports.js";
 export { waitFor, sleep } from "./wait.js";
 export { bin, helper, repoRoot } from "./paths.js";
+export { ListenerProcess } from "./listener.js";

@@ -1,12 +1,19 @@
-// exacast-listener entry point (the program arrives with the listener issue).
+// exacast-listener entry point: run by ExaBGP as a `process` with `encoder json`.
+// Reads ExaBGP's JSON on stdin; never writes stdout (it is ExaBGP's API) except
+// for --help, --version and the render subcommand.
 
-import { parseArgs } from "node:util";
-import { exitWithProblems, packageVersion } from "@exacast/core";
+import type { Logger } from "@exacast/core";
+import { createLogger, exitWithProblems, packageVersion, readLines } from "@exacast/core";
+import type { Command } from "./args.js";
+import { parseCommand } from "./args.js";
+import { ListenerDaemon } from "./daemon.js";
+import { renderCapture } from "./render-command.js";
+import { loadSetup } from "./setup.js";
 
 const PROGRAM = "exacast-listener";
 
 export const USAGE = `Usage: ${PROGRAM} --config FILE [options]
-       ${PROGRAM} render --input CAPTURE.ndjson --template SRC [--asn N]
+       ${PROGRAM} render --input CAPTURE.ndjson --template SRC [--asn N] [--until LINE]
 
 Reads ExaBGP's JSON on stdin, keeps every route per neighbor, builds the
 services map port → prefixes from the <asn>:<port> communities, renders EJS
@@ -15,41 +22,113 @@ templates to files atomically and runs their check and reload commands.
   process listener { run ${PROGRAM} --config /etc/exacast/listener.yaml; encoder json; }
 
 Options:
-  --config FILE          YAML config (see README)
+  --config FILE          YAML config (see README); relative paths in it are
+                         relative to its folder
   --asn N                community ASN (default 12345)
-  --template SRC:DEST    render SRC to DEST (repeatable)
-  --reload CMD           run after a file changed
+  --template SRC:DEST    render SRC to DEST (repeatable; replaces the file's templates)
+  --reload CMD           run after a file changed (every template)
   --debounce D           render once no change came for D (default 200ms)
   --state-file F         write the services map as JSON to F
   --log-format F         text | json (default text); logs go to stderr
   --log-level L          debug | info | warn | error (default info)
   -h, --help             this text
   -V, --version          print the version
+
+render: replay a capture of ExaBGP's JSON (all of it, or up to line --until)
+and print the template rendered with the services map at that point.
+
+Signals: SIGHUP reloads the config and templates (a bad new config is refused
+and the running one kept); SIGTERM, SIGINT and EOF on stdin finish the pending
+render, then exit 0. Exit 2: bad command line, config or template.
 `;
 
 export async function main(argv: string[]): Promise<void> {
-  let parsed;
+  const parsed = parseCommand(argv, process.cwd());
+  if (!parsed.ok) exitWithProblems(PROGRAM, parsed.error);
+  const cmd = parsed.value;
+  switch (cmd.kind) {
+    case "help":
+      process.stdout.write(USAGE);
+      return;
+    case "version":
+      process.stdout.write(`${PROGRAM} ${packageVersion(new URL("../package.json", import.meta.url))}\n`);
+      return;
+    case "render":
+      return render(cmd);
+    case "run":
+      return run(cmd);
+  }
+}
+
+async function render(cmd: Extract<Command, { kind: "render" }>): Promise<void> {
+  const r = await renderCapture(cmd, (msg) => process.stderr.write(`${PROGRAM}: ${msg}\n`));
+  if ("code" in r) exitWithProblems(PROGRAM, r.problems, r.code);
+  process.stdout.write(r.text);
+}
+
+async function run(cmd: Extract<Command, { kind: "run" }>): Promise<void> {
+  const log = createLogger({ program: PROGRAM, level: cmd.logLevel, format: cmd.logFormat });
+  const setup = await loadSetup(cmd, process.cwd());
+  if (!setup.ok) exitWithProblems(PROGRAM, setup.error);
+  const daemon = new ListenerDaemon(setup.value, log);
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: "string" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean", short: "V" },
-      },
-      strict: false,
-    });
+    await daemon.start();
   } catch (e) {
-    exitWithProblems(PROGRAM, [(e as Error).message, "try --help"]);
+    const at = setup.value.config.http!;
+    exitWithProblems(PROGRAM, [`http.listen: cannot listen on ${at.host}:${at.port}: ${(e as Error).message}`]);
   }
-  if (parsed.values.help) {
-    process.stdout.write(USAGE);
-    return;
+  guardRuntime(log);
+
+  let stopping = false;
+  const stop = async (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdin.pause();
+    log.info("stopping", { reason: why });
+    await daemon.finish();
+    const usage = process.resourceUsage();
+    log.info("stopped", { lines: daemon.ingest.stats.lines, routes: daemon.rib.size, max_rss_kb: usage.maxRSS });
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGHUP", () => void reload(cmd, daemon, log));
+
+  readLines(process.stdin, {
+    line: (text, lineNo) => daemon.line(text, lineNo),
+    oversize: (lineNo, length) => daemon.oversize(lineNo, length),
+  }).then(
+    () => stop("end of input"),
+    (e: unknown) => {
+      log.error("stdin failed", { error: e as Error });
+      void stop("stdin error");
+    },
+  );
+}
+
+let reloading = false;
+async function reload(cmd: Extract<Command, { kind: "run" }>, daemon: ListenerDaemon, log: Logger): Promise<void> {
+  if (reloading) return;
+  reloading = true;
+  try {
+    const next = await loadSetup(cmd, process.cwd());
+    const problems = next.ok ? await daemon.reload(next.value) : next.error;
+    if (problems.length > 0) {
+      for (const p of problems) log.error("reload refused, running config kept", { problem: p });
+      daemon.metrics.configReloaded("refused");
+    } else {
+      log.info("config reloaded", { templates: next.ok ? next.value.config.templates.length : 0 });
+      daemon.metrics.configReloaded("ok");
+    }
+  } finally {
+    reloading = false;
   }
-  if (parsed.values.version) {
-    process.stdout.write(`${PROGRAM} ${packageVersion(new URL("../package.json", import.meta.url))}\n`);
-    return;
-  }
-  exitWithProblems(PROGRAM, ["not implemented yet"]);
+}
+
+// ExaBGP gives up on a process that dies five times: a bug in one render or one
+// line must be logged, never take the listener (and every route it knows) down.
+function guardRuntime(log: Logger): void {
+  process.on("uncaughtException", (e) => log.error("unexpected error (kept running)", { error: e }));
+  process.on("unhandledRejection", (e) => log.error("unexpected error (kept running)", { error: e as Error }));
+  process.stderr.on("error", () => {});
 }

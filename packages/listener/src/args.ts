@@ -1,0 +1,117 @@
+// Command line → what to do. Pure: paths from flags are made absolute against
+// `cwd`, and each flag's problem names the flag.
+
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import type { LogFormat, LogLevel, Result } from "@exacast/core";
+import { err, isCommunityAsn, ok, parseDuration } from "@exacast/core";
+import type { ConfigOverrides } from "./config.js";
+
+export interface LogFlags {
+  logFormat: LogFormat;
+  logLevel: LogLevel;
+}
+
+export type Command =
+  | { kind: "help" }
+  | { kind: "version" }
+  | ({ kind: "run"; config: string | undefined; overrides: ConfigOverrides } & LogFlags)
+  | { kind: "render"; input: string; template: string; asn: number | undefined; until: number | undefined };
+
+const LOG_FORMATS = ["text", "json"];
+const LOG_LEVELS = ["debug", "info", "warn", "error"];
+
+function asn(v: string | undefined, problems: string[]): number | undefined {
+  if (v === undefined) return undefined;
+  const n = /^\d{1,5}$/.test(v) ? Number(v) : NaN;
+  if (!isCommunityAsn(n)) problems.push(`--asn: expected a community ASN 1..65534, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function parseCommand(argv: readonly string[], cwd: string): Result<Command, string[]> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        config: { type: "string" },
+        asn: { type: "string" },
+        template: { type: "string", multiple: true },
+        reload: { type: "string" },
+        debounce: { type: "string" },
+        "state-file": { type: "string" },
+        input: { type: "string" },
+        until: { type: "string" },
+        "log-format": { type: "string" },
+        "log-level": { type: "string" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "V" },
+      },
+    });
+  } catch (e) {
+    return err([(e as Error).message, "try --help"]);
+  }
+  const v = parsed.values;
+  if (v.help) return ok({ kind: "help" });
+  if (v.version) return ok({ kind: "version" });
+  const problems: string[] = [];
+  const [sub, ...extra] = parsed.positionals;
+  if (extra.length > 0 || (sub !== undefined && sub !== "render")) {
+    return err([`unexpected argument ${JSON.stringify(sub === "render" ? extra[0] : sub)}`, "try --help"]);
+  }
+  if (sub === "render") {
+    const templates = v.template ?? [];
+    if (v.input === undefined) problems.push("render: --input CAPTURE.ndjson is required");
+    if (templates.length !== 1) problems.push("render: give exactly one --template SRC");
+    let until: number | undefined;
+    if (v.until !== undefined) {
+      until = /^\d{1,9}$/.test(v.until) ? Number(v.until) : NaN;
+      if (!(until >= 1)) problems.push(`--until: expected a line number, got ${JSON.stringify(v.until)}`);
+    }
+    const a = asn(v.asn, problems);
+    if (problems.length > 0) return err(problems);
+    return ok({ kind: "render", input: resolve(cwd, v.input!), template: resolve(cwd, templates[0]!), asn: a, until });
+  }
+  for (const flag of ["input", "until"] as const) if (v[flag] !== undefined) problems.push(`--${flag} belongs to the render subcommand`);
+  const overrides: ConfigOverrides = {};
+  const a = asn(v.asn, problems);
+  if (a !== undefined) overrides.community_asn = a;
+  if (v.debounce !== undefined) {
+    const d = parseDuration(v.debounce);
+    if (!d.ok) problems.push(`--debounce: ${d.error}`);
+    overrides.debounce = v.debounce;
+  }
+  if (v["state-file"] !== undefined) overrides.state_file = resolve(cwd, v["state-file"]);
+  if (v.template !== undefined) {
+    overrides.templates = [];
+    for (const t of v.template) {
+      const colon = t.indexOf(":");
+      if (colon <= 0 || colon === t.length - 1) {
+        problems.push(`--template: expected SRC:DEST, got ${JSON.stringify(t)}`);
+        continue;
+      }
+      overrides.templates.push({ source: resolve(cwd, t.slice(0, colon)), destination: resolve(cwd, t.slice(colon + 1)) });
+    }
+  }
+  if (v.reload !== undefined) {
+    if (v.reload.trim() === "") problems.push("--reload: expected a shell command");
+    overrides.reload = v.reload;
+  }
+  const logFormat = v["log-format"] ?? "text";
+  const logLevel = v["log-level"] ?? "info";
+  if (!LOG_FORMATS.includes(logFormat)) problems.push(`--log-format: expected text or json, got ${JSON.stringify(logFormat)}`);
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`--log-level: expected debug, info, warn or error, got ${JSON.stringify(logLevel)}`);
+  if (v.config === undefined && v.template === undefined && v["state-file"] === undefined) {
+    problems.push("nothing to do: give --config FILE, --template SRC:DEST or --state-file F (try --help)");
+  }
+  if (problems.length > 0) return err(problems);
+  return ok({
+    kind: "run",
+    config: v.config === undefined ? undefined : resolve(cwd, v.config),
+    overrides,
+    logFormat: logFormat as LogFormat,
+    logLevel: logLevel as LogLevel,
+  });
+}

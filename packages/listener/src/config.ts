@@ -1,0 +1,123 @@
+// The listener's config: YAML keys as the contract fixes them, validated by zod
+// into plain values (milliseconds, absolute paths). Pure: the caller reads the
+// file. Relative paths in a file are relative to that file's folder (ExaBGP
+// starts processes in its own working directory); the caller makes paths from
+// flags absolute against the shell's working directory.
+
+import { basename, dirname, resolve } from "node:path";
+import type { HostPort, Result } from "@exacast/core";
+import { communityAsnSchema, DEFAULT_COMMUNITY_ASN, durationSchema, err, hostPortSchema, loadConfig, nameSchema, ok } from "@exacast/core";
+import { z } from "zod";
+
+export interface TemplateSpec {
+  /** For logs and metrics labels: `name`, else the source's file name. */
+  readonly name: string;
+  readonly source: string;
+  readonly destination: string;
+  /** File mode; undefined keeps the mode of the file being replaced (0644 for a new one). */
+  readonly mode: number | undefined;
+  readonly check: string | undefined;
+  readonly reload: string | undefined;
+  readonly timeoutMs: number;
+  readonly backup: boolean;
+}
+
+export interface ListenerConfig {
+  readonly communityAsn: number;
+  readonly debounceMs: number;
+  readonly maxWaitMs: number;
+  readonly staleGraceMs: number;
+  readonly maxRoutes: number;
+  readonly stateFile: string | undefined;
+  readonly http: HostPort | undefined;
+  readonly templates: readonly TemplateSpec[];
+}
+
+// YAML 1.2 reads `mode: 0644` as the number 644: its digits are meant as octal.
+const modeSchema = z.union([z.string(), z.number()]).transform((v, ctx): number => {
+  const text = String(v);
+  if (!/^0?[0-7]{3,4}$/.test(text) || parseInt(text, 8) > 0o7777) {
+    ctx.addIssue({ code: "custom", message: `expected an octal file mode like "0644", got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return parseInt(text, 8);
+});
+
+const commandSchema = z.string().trim().min(1, "expected a shell command").nullable().optional();
+
+const templateSchema = z.strictObject({
+  name: nameSchema.optional(),
+  source: z.string().min(1, "expected the path of an EJS template"),
+  destination: z.string().min(1, "expected the path of the file to write"),
+  mode: modeSchema.optional(),
+  check: commandSchema,
+  reload: commandSchema,
+  timeout: durationSchema.default(30_000),
+  backup: z.boolean().default(false),
+});
+
+export const listenerConfigSchema = z.strictObject({
+  community_asn: communityAsnSchema.default(DEFAULT_COMMUNITY_ASN),
+  debounce: durationSchema.default(200),
+  max_wait: durationSchema.default(2000),
+  stale_grace: durationSchema.default(0),
+  max_routes: z.number().int("expected a whole number").min(1, "expected at least 1").default(1_000_000),
+  state_file: z.string().min(1).nullable().default(null),
+  http: z.strictObject({ listen: hostPortSchema }).nullable().default(null),
+  templates: z.array(templateSchema).default([]),
+});
+
+export type RawListenerConfig = z.output<typeof listenerConfigSchema>;
+
+/** Flags as config keys (already validated and made absolute by the caller). */
+export interface ConfigOverrides {
+  community_asn?: number;
+  debounce?: string;
+  state_file?: string;
+  templates?: { source: string; destination: string }[];
+  /** --reload: the reload command of every template. */
+  reload?: string;
+}
+
+export function parseListenerConfig(text: string, source: string, baseDir: string, flags: ConfigOverrides = {}): Result<ListenerConfig, string[]> {
+  const { reload, ...overrides } = flags;
+  const raw = loadConfig(listenerConfigSchema, text, source, overrides as Record<string, unknown>);
+  if (!raw.ok) return raw;
+  const c = raw.value;
+  const problems: string[] = [];
+  const names = new Set<string>();
+  const destinations = new Set<string>();
+  const templates = c.templates.map((t, i): TemplateSpec => {
+    const spec: TemplateSpec = {
+      name: t.name ?? basename(t.source),
+      source: resolve(baseDir, t.source),
+      destination: resolve(baseDir, t.destination),
+      mode: t.mode,
+      check: t.check ?? undefined,
+      reload: reload ?? t.reload ?? undefined,
+      timeoutMs: t.timeout,
+      backup: t.backup,
+    };
+    if (names.has(spec.name)) problems.push(`${source}: templates[${i}].name: ${JSON.stringify(spec.name)} is used twice; give each template its own name`);
+    if (destinations.has(spec.destination)) problems.push(`${source}: templates[${i}].destination: ${spec.destination} is written by another template`);
+    names.add(spec.name);
+    destinations.add(spec.destination);
+    return spec;
+  });
+  if (problems.length > 0) return err(problems);
+  return ok({
+    communityAsn: c.community_asn,
+    debounceMs: c.debounce,
+    // A debounce longer than max_wait (e.g. --debounce 5s with the 2s default) is what was meant.
+    maxWaitMs: Math.max(c.max_wait, c.debounce),
+    staleGraceMs: c.stale_grace,
+    maxRoutes: c.max_routes,
+    stateFile: c.state_file === null ? undefined : resolve(baseDir, c.state_file),
+    http: c.http?.listen,
+    templates,
+  });
+}
+
+/** The folder relative paths of a config file are resolved against. */
+export const configBaseDir = (configPath: string | undefined, cwd: string): string =>
+  configPath === undefined ? cwd : dirname(resolve(cwd, configPath));

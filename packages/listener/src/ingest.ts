@@ -1,0 +1,126 @@
+// One line from ExaBGP → RIB changes. Pure apart from the hooks it calls, which
+// the shell uses to log, arm stale timers and schedule renders.
+
+import type { ExaEvent } from "@exacast/core";
+import { parseLine } from "@exacast/core";
+import { Prefilter } from "./prefilter.js";
+import type { AnnounceResult, Rib } from "./rib.js";
+
+// What ExaBGP 4.2 writes as the reason of each session it closes on its way
+// down (Peer.shutdown): the services did not go away, ExaBGP did.
+const EXABGP_STOPPING = /^stop, message \(shutting down\)/;
+
+export type RejectReason = "too_long" | "not_json" | "not_exabgp";
+
+export interface IngestHooks {
+  rejected?(lineNo: number, reason: RejectReason, error: string): void;
+  state?(neighbor: string, state: string, reason: string | undefined): void;
+  /**
+   * A stale period started for `neighbor`: arm its timer. `stopping`: the
+   * session went down because ExaBGP itself is shutting down.
+   */
+  staleStarted?(neighbor: string, stopping: boolean): void;
+  /** max_routes is reached: a new route was not held. */
+  refused?(neighbor: string, prefix: string): void;
+  eor?(neighbor: string, family: string): void;
+  notification?(neighbor: string, code: number, subcode: number, data: string): void;
+  shutdown?(): void;
+}
+
+export interface IngestStats {
+  lines: number;
+  /** Lines the prefilter showed cannot change the RIB: not parsed. */
+  skipped: number;
+  rejected: Record<RejectReason, number>;
+  refused: number;
+}
+
+export interface IngestOptions {
+  staleGraceMs: number;
+  /** Parse every line (the `render` subcommand, and tests comparing against it). */
+  parseAll?: boolean;
+}
+
+export class Ingest {
+  readonly stats: IngestStats = { lines: 0, skipped: 0, rejected: { too_long: 0, not_json: 0, not_exabgp: 0 }, refused: 0 };
+  private readonly prefilter: Prefilter;
+
+  constructor(
+    private readonly rib: Rib,
+    private readonly opts: IngestOptions,
+    private readonly hooks: IngestHooks = {},
+  ) {
+    this.prefilter = new Prefilter(rib.communityAsn, rib);
+  }
+
+  setStaleGrace(ms: number): void {
+    this.opts.staleGraceMs = ms;
+  }
+
+  line(text: string, lineNo: number): void {
+    this.stats.lines++;
+    if (!this.opts.parseAll && !this.prefilter.mayMatter(text)) {
+      this.stats.skipped++;
+      return;
+    }
+    const r = parseLine(text);
+    if (!r.ok) {
+      const reason: RejectReason = r.error.startsWith("line too long")
+        ? "too_long"
+        : r.error.startsWith("not JSON")
+          ? "not_json"
+          : "not_exabgp";
+      this.reject(lineNo, reason, r.error);
+      return;
+    }
+    for (const ev of r.value) this.apply(ev);
+  }
+
+  /** A line the splitter refused before it was complete (over 1 MB). */
+  oversize(lineNo: number, length: number): void {
+    this.stats.lines++;
+    this.reject(lineNo, "too_long", `line too long (${length} characters)`);
+  }
+
+  private reject(lineNo: number, reason: RejectReason, error: string): void {
+    this.stats.rejected[reason]++;
+    this.hooks.rejected?.(lineNo, reason, error);
+  }
+
+  private apply(ev: ExaEvent): void {
+    switch (ev.kind) {
+      case "announce": {
+        const r: AnnounceResult = this.rib.announce(ev.neighbor, ev.prefix, ev.pathId, ev.nexthop, ev.attrs);
+        if (r === "refused") {
+          this.stats.refused++;
+          this.hooks.refused?.(ev.neighbor, ev.prefix.text);
+        }
+        return;
+      }
+      case "withdraw":
+        this.rib.withdraw(ev.neighbor, ev.prefix, ev.pathId);
+        return;
+      case "state":
+        if (ev.state === "down") {
+          // When ExaBGP stops, the files keep the routes they were rendered with
+          // (as consul-template keeps its last render when Consul goes away)
+          // instead of being emptied just before the listener exits.
+          const stopping = EXABGP_STOPPING.test(ev.reason ?? "");
+          if (this.rib.sessionDown(ev.neighbor, stopping || this.opts.staleGraceMs > 0)) this.hooks.staleStarted?.(ev.neighbor, stopping);
+        } else this.rib.setState(ev.neighbor, ev.state);
+        this.hooks.state?.(ev.neighbor, ev.state, ev.reason);
+        return;
+      case "eor":
+        this.hooks.eor?.(ev.neighbor, ev.family);
+        return;
+      case "notification":
+        this.hooks.notification?.(ev.neighbor, ev.code, ev.subcode, ev.data);
+        return;
+      case "shutdown":
+        this.hooks.shutdown?.();
+        return;
+      case "ignored":
+        return;
+    }
+  }
+}

@@ -1,0 +1,203 @@
+// The listener's RIB: the service routes learned from each neighbor, keyed by
+// prefix and add-path id (the prefix text names the family). Pure: no I/O, no
+// clock. Routes without a `<community_asn>:<port>` community are never held, so
+// a full table costs nothing; a re-announce without one removes the route.
+
+import type { Community, Prefix, RouteAttributes, SessionState } from "@exacast/core";
+import { isGracefulShutdown } from "@exacast/core";
+
+export interface Route {
+  readonly neighbor: string;
+  readonly prefix: Prefix;
+  readonly pathId: number;
+  readonly nexthop: string;
+  readonly med: number | undefined;
+  readonly localPref: number | undefined;
+  readonly communities: readonly Community[];
+  /** Service ports named by the communities, ascending, unique. */
+  readonly ports: readonly number[];
+  /** Carries GRACEFUL_SHUTDOWN (65535:0). */
+  readonly draining: boolean;
+}
+
+export type NeighborState = SessionState | "unknown";
+
+interface Neighbor {
+  state: NeighborState;
+  readonly routes: Map<string, Route>;
+  /** Keys of routes kept through a session loss, until re-learned or expired. */
+  stale: Set<string> | undefined;
+}
+
+export type AnnounceResult = "added" | "replaced" | "unchanged" | "removed" | "ignored" | "refused";
+
+export interface RibOptions {
+  communityAsn: number;
+  maxRoutes: number;
+}
+
+const keyOf = (prefix: Prefix, pathId: number): string => (pathId === 0 ? prefix.text : `${prefix.text}#${pathId}`);
+
+/** The service ports in `communities` under `asn`, ascending and unique. */
+export function portsOf(communities: readonly Community[], asn: number): number[] {
+  const ports: number[] = [];
+  for (const c of communities) if (c[0] === asn && c[1] >= 1 && !ports.includes(c[1])) ports.push(c[1]);
+  return ports.length > 1 ? ports.sort((a, b) => a - b) : ports;
+}
+
+function sameCommunities(a: readonly Community[], b: readonly Community[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]![0] !== b[i]![0] || a[i]![1] !== b[i]![1]) return false;
+  return true;
+}
+
+function sameRoute(a: Route, b: Route): boolean {
+  return a.nexthop === b.nexthop && a.med === b.med && a.localPref === b.localPref && sameCommunities(a.communities, b.communities);
+}
+
+export class Rib {
+  private readonly neighbors = new Map<string, Neighbor>();
+  /** Prefix text → number of held routes with it, over all neighbors (the prefilter asks). */
+  private readonly heldPrefixes = new Map<string, number>();
+  private count = 0;
+  /** Bumped on every change to what is held: the services map is stale when it moved. */
+  version = 0;
+
+  constructor(private readonly opts: RibOptions) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  get communityAsn(): number {
+    return this.opts.communityAsn;
+  }
+
+  /** Whether some neighbor holds a route for this prefix (canonical text). */
+  holdsPrefix(text: string): boolean {
+    return this.heldPrefixes.has(text);
+  }
+
+  get heldPrefixCount(): number {
+    return this.heldPrefixes.size;
+  }
+
+  setMaxRoutes(n: number): void {
+    this.opts.maxRoutes = n;
+  }
+
+  announce(neighbor: string, prefix: Prefix, pathId: number, nexthop: string, attrs: RouteAttributes): AnnounceResult {
+    const ports = portsOf(attrs.communities, this.opts.communityAsn);
+    if (ports.length === 0) return this.withdraw(neighbor, prefix, pathId) ? "removed" : "ignored";
+    const nb = this.neighbor(neighbor);
+    const key = keyOf(prefix, pathId);
+    const old = nb.routes.get(key);
+    if (old === undefined && this.count >= this.opts.maxRoutes) return "refused";
+    const route: Route = {
+      neighbor,
+      prefix,
+      pathId,
+      nexthop,
+      med: attrs.med,
+      localPref: attrs.localPref,
+      communities: attrs.communities,
+      ports,
+      draining: attrs.communities.some(isGracefulShutdown),
+    };
+    // Re-learned after a session loss: no longer stale. Once every stale route
+    // is back the stale period is over (a later loss starts a new one).
+    if (nb.stale?.delete(key) && nb.stale.size === 0) nb.stale = undefined;
+    if (old !== undefined && sameRoute(old, route)) return "unchanged";
+    nb.routes.set(key, route);
+    this.version++;
+    if (old !== undefined) return "replaced";
+    this.count++;
+    this.heldPrefixes.set(prefix.text, (this.heldPrefixes.get(prefix.text) ?? 0) + 1);
+    return "added";
+  }
+
+  withdraw(neighbor: string, prefix: Prefix, pathId: number): boolean {
+    const nb = this.neighbors.get(neighbor);
+    if (nb === undefined) return false;
+    return this.remove(nb, keyOf(prefix, pathId));
+  }
+
+  setState(neighbor: string, state: NeighborState): void {
+    this.neighbor(neighbor).state = state;
+  }
+
+  /**
+   * The session with `neighbor` went down: drop its routes, or with `keepStale`
+   * mark them stale (kept until re-learned or expireStale). Returns true when a
+   * stale period starts (the caller arms its grace timer); a neighbor already in
+   * one keeps its first deadline, so a peer that keeps failing to reconnect
+   * cannot hold its routes forever.
+   */
+  sessionDown(neighbor: string, keepStale: boolean): boolean {
+    const nb = this.neighbor(neighbor);
+    nb.state = "down";
+    if (!keepStale) {
+      this.dropAll(nb);
+      return false;
+    }
+    if (nb.routes.size === 0) return false;
+    const starts = nb.stale === undefined;
+    nb.stale ??= new Set();
+    for (const key of nb.routes.keys()) nb.stale.add(key);
+    return starts;
+  }
+
+  /** The grace period of `neighbor` is over: drop what was not re-learned. */
+  expireStale(neighbor: string): number {
+    const nb = this.neighbors.get(neighbor);
+    if (nb?.stale === undefined) return 0;
+    const stale = nb.stale;
+    nb.stale = undefined;
+    let n = 0;
+    for (const key of stale) if (this.remove(nb, key)) n++;
+    return n;
+  }
+
+  state(neighbor: string): NeighborState {
+    return this.neighbors.get(neighbor)?.state ?? "unknown";
+  }
+
+  /** Every neighbor seen, with its state and route counts. */
+  neighborSummaries(): { address: string; state: NeighborState; routes: number; stale: number }[] {
+    return [...this.neighbors].map(([address, nb]) => ({ address, state: nb.state, routes: nb.routes.size, stale: nb.stale?.size ?? 0 }));
+  }
+
+  *routes(): IterableIterator<Route> {
+    for (const nb of this.neighbors.values()) yield* nb.routes.values();
+  }
+
+  routesOf(neighbor: string): Route[] {
+    return [...(this.neighbors.get(neighbor)?.routes.values() ?? [])];
+  }
+
+  private neighbor(address: string): Neighbor {
+    let nb = this.neighbors.get(address);
+    if (nb === undefined) this.neighbors.set(address, (nb = { state: "unknown", routes: new Map(), stale: undefined }));
+    return nb;
+  }
+
+  private remove(nb: Neighbor, key: string): boolean {
+    const old = nb.routes.get(key);
+    if (old === undefined) return false;
+    nb.routes.delete(key);
+    nb.stale?.delete(key);
+    if (nb.stale?.size === 0) nb.stale = undefined;
+    this.count--;
+    const n = this.heldPrefixes.get(old.prefix.text)!;
+    if (n <= 1) this.heldPrefixes.delete(old.prefix.text);
+    else this.heldPrefixes.set(old.prefix.text, n - 1);
+    this.version++;
+    return true;
+  }
+
+  private dropAll(nb: Neighbor): void {
+    for (const key of [...nb.routes.keys()]) this.remove(nb, key);
+    nb.stale = undefined;
+  }
+}

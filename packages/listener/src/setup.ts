@@ -1,0 +1,54 @@
+// Config file + flags + compiled templates: everything a (re)start needs, or
+// every problem with it. Used at start (problems → exit 2) and on SIGHUP
+// (problems → the running setup stays).
+
+import { readFile } from "node:fs/promises";
+import type { Result } from "@exacast/core";
+import { err, ok } from "@exacast/core";
+import type { ConfigOverrides, ListenerConfig } from "./config.js";
+import { configBaseDir, parseListenerConfig } from "./config.js";
+import type { CompiledTemplate } from "./template.js";
+import { compileTemplate } from "./template.js";
+
+export interface Setup {
+  readonly config: ListenerConfig;
+  /** Compiled, in the order of config.templates. */
+  readonly templates: readonly CompiledTemplate[];
+}
+
+export interface SetupSource {
+  readonly config: string | undefined;
+  readonly overrides: ConfigOverrides;
+}
+
+export async function loadTemplate(file: string): Promise<Result<CompiledTemplate>> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    return err(`${file}: cannot read template: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return compileTemplate(text, file);
+}
+
+export async function loadSetup(src: SetupSource, cwd: string): Promise<Result<Setup, string[]>> {
+  let text = "";
+  if (src.config !== undefined) {
+    try {
+      text = await readFile(src.config, "utf8");
+    } catch (e) {
+      return err([`${src.config}: cannot read config: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`]);
+    }
+  }
+  const config = parseListenerConfig(text, src.config ?? "command line", configBaseDir(src.config, cwd), src.overrides);
+  if (!config.ok) return config;
+  const problems: string[] = [];
+  const templates: CompiledTemplate[] = [];
+  for (const spec of config.value.templates) {
+    const t = await loadTemplate(spec.source);
+    if (t.ok) templates.push(t.value);
+    else problems.push(t.error);
+  }
+  if (problems.length > 0) return err(problems);
+  return ok({ config: config.value, templates });
+}

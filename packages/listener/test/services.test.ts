@@ -1,0 +1,117 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { Rib } from "../src/rib.js";
+import { buildServices, servicesJson, templateData } from "../src/services.js";
+import { compileTemplate } from "../src/template.js";
+import { attrs, prefix } from "./exa-lines.js";
+
+const A = "127.0.0.1";
+const B = "127.0.0.9";
+
+function rib(): Rib {
+  return new Rib({ communityAsn: 12345, maxRoutes: 1000 });
+}
+
+describe("services map", () => {
+  it("ports ascending; prefixes deduplicated, IPv4 before IPv6, numeric order", () => {
+    const r = rib();
+    r.announce(B, prefix("2001:db8::10/128"), 0, "2001:db8::2", attrs([[12345, 443]]));
+    r.announce(A, prefix("10.0.0.10/32"), 0, "192.0.2.2", attrs([[12345, 443], [12345, 8080]]));
+    r.announce(A, prefix("2001:db8::9/128"), 0, "2001:db8::2", attrs([[12345, 443]]));
+    r.announce(A, prefix("10.0.0.9/32"), 0, "192.0.2.2", attrs([[12345, 443], [12345, 22]]));
+    r.announce(B, prefix("10.0.0.10/32"), 0, "192.0.2.3", attrs([[12345, 443]]));
+    r.announce(A, prefix("10.0.0.10/32"), 7, "192.0.2.4", attrs([[12345, 443]]));
+    const m = buildServices(r.routes());
+    expect(m.ports).toEqual([22, 443, 8080]);
+    // Integer-like keys iterate in ascending numeric order whatever the insertion order:
+    // templates rely on it (Object.entries(services)).
+    expect(Object.keys(m.services)).toEqual(["22", "443", "8080"]);
+    expect(m.services[443]).toEqual(["10.0.0.9/32", "10.0.0.10/32", "2001:db8::9/128", "2001:db8::10/128"]);
+    expect(m.backends[443]!.map((b) => `${b.prefix} ${b.neighbor} ${b.pathId}`)).toEqual([
+      "10.0.0.9/32 127.0.0.1 0",
+      "10.0.0.10/32 127.0.0.1 0",
+      "10.0.0.10/32 127.0.0.1 7",
+      "10.0.0.10/32 127.0.0.9 0",
+      "2001:db8::9/128 127.0.0.1 0",
+      "2001:db8::10/128 127.0.0.9 0",
+    ]);
+  });
+
+  it("the same routes in any order give the same map, byte for byte", () => {
+    const routes: [string, string, number][] = [
+      [A, "10.1.0.0/16", 443],
+      [B, "10.1.0.0/16", 443],
+      [A, "9.0.0.0/8", 80],
+      [B, "2001:db8::/32", 80],
+      [A, "10.0.0.0/8", 443],
+    ];
+    const texts = new Set<string>();
+    for (let k = 0; k < 5; k++) {
+      const r = rib();
+      const order = [...routes.slice(k), ...routes.slice(0, k)].reverse();
+      for (const [n, p, port] of order) r.announce(n, prefix(p), 0, "192.0.2.2", attrs([[12345, port]]));
+      texts.add(servicesJson(buildServices(r.routes())));
+    }
+    expect(texts.size).toBe(1);
+  });
+
+  it("backends carry every attribute; a draining route is still a service", () => {
+    const r = rib();
+    r.announce(A, prefix("10.0.0.1/32"), 3, "192.0.2.2", attrs([[12345, 443], [65535, 0], [65000, 1]], { med: 10, localPref: 200 }));
+    const m = buildServices(r.routes());
+    expect(m.services).toEqual({ 443: ["10.0.0.1/32"] });
+    expect(m.backends[443]).toEqual([
+      {
+        prefix: "10.0.0.1/32",
+        address: "10.0.0.1",
+        length: 32,
+        family: 4,
+        nexthop: "192.0.2.2",
+        neighbor: A,
+        pathId: 3,
+        med: 10,
+        localPref: 200,
+        communities: ["12345:443", "65535:0", "65000:1"],
+        draining: true,
+      },
+    ]);
+  });
+
+  it("a template gets its own copy: editing it does not change the map", () => {
+    const r = rib();
+    r.announce(A, prefix("10.0.0.2/32"), 0, "192.0.2.2", attrs([[12345, 443]]));
+    r.announce(A, prefix("10.0.0.1/32"), 0, "192.0.2.2", attrs([[12345, 443]]));
+    const m = buildServices(r.routes());
+    const d = templateData(m);
+    d.services[443]!.reverse();
+    d.backends[443]![0]!.draining = true;
+    d.ports.push(1);
+    expect(m.services[443]).toEqual(["10.0.0.1/32", "10.0.0.2/32"]);
+    expect(m.backends[443]![0]!.draining).toBe(false);
+    expect(m.ports).toEqual([443]);
+    expect(d.addr("2001:db8::1/128")).toBe("2001:db8::1");
+  });
+
+  it("the seed's example template renders exactly the contract's text", () => {
+    const r = rib();
+    r.announce(A, prefix("2001:802::123/128"), 0, "2001:db8::2", attrs([[12345, 443]]));
+    r.announce(A, prefix("1.1.1.1/32"), 0, "192.0.2.2", attrs([[12345, 443], [12345, 8080]]));
+    const file = new URL("../../../examples/seed.ejs", import.meta.url).pathname;
+    const t = compileTemplate(readFileSync(file, "utf8"), file);
+    if (!t.ok) throw new Error(t.error);
+    expect(t.value.render(templateData(buildServices(r.routes())))).toBe(
+      [
+        "service_443",
+        "  listen 127.0.0.1:443",
+        "  backend 1.1.1.1:443",
+        "  backend 2001:802::123:443",
+        "",
+        "service_8080",
+        "  listen 127.0.0.1:8080",
+        "  backend 1.1.1.1:8080",
+        "",
+        "",
+      ].join("\n"),
+    );
+  });
+});
