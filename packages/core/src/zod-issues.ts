@@ -24,6 +24,11 @@ export function formatIssues(error: z.ZodError, base: readonly PropertyKey[] = [
       for (const sub of best) lines.push(line([...base, ...issue.path, ...sub.path], sub.message));
       continue;
     }
+    // A record key that failed says only "Invalid key in record": the key's own issue says why.
+    if (issue.code === "invalid_key" && issue.issues.length > 0) {
+      for (const sub of issue.issues) lines.push(line([...base, ...issue.path], `key ${sub.message}`));
+      continue;
+    }
     lines.push(line([...base, ...issue.path], issue.message));
   }
   return [...new Set(lines)];

@@ -16,7 +16,7 @@ export type Command =
   | { kind: "help" }
   | { kind: "version" }
   | ({ kind: "run"; config: string | undefined; overrides: ConfigOverrides } & LogFlags)
-  | { kind: "render"; input: string; template: string; asn: number | undefined; until: number | undefined };
+  | { kind: "render"; input: string; template: string; asn: number | undefined; until: number | undefined; vars: Record<string, string> };
 
 const LOG_FORMATS = ["text", "json"];
 const LOG_LEVELS = ["debug", "info", "warn", "error"];
@@ -44,6 +44,7 @@ export function parseCommand(argv: readonly string[], cwd: string): Result<Comma
         "state-file": { type: "string" },
         input: { type: "string" },
         until: { type: "string" },
+        var: { type: "string", multiple: true },
         "log-format": { type: "string" },
         "log-level": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -72,9 +73,16 @@ export function parseCommand(argv: readonly string[], cwd: string): Result<Comma
     }
     const a = asn(v.asn, problems);
     if (problems.length > 0) return err(problems);
-    return ok({ kind: "render", input: resolve(cwd, v.input!), template: resolve(cwd, templates[0]!), asn: a, until });
+    const vars: Record<string, string> = {};
+    for (const kv of v.var ?? []) {
+      const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(kv);
+      if (m) vars[m[1]!] = m[2]!;
+      else problems.push(`--var: expected NAME=VALUE, got ${JSON.stringify(kv)}`);
+    }
+    if (problems.length > 0) return err(problems);
+    return ok({ kind: "render", input: resolve(cwd, v.input!), template: resolve(cwd, templates[0]!), asn: a, until, vars });
   }
-  for (const flag of ["input", "until"] as const) if (v[flag] !== undefined) problems.push(`--${flag} belongs to the render subcommand`);
+  for (const flag of ["input", "until", "var"] as const) if (v[flag] !== undefined) problems.push(`--${flag} belongs to the render subcommand`);
   const overrides: ConfigOverrides = {};
   const a = asn(v.asn, problems);
   if (a !== undefined) overrides.community_asn = a;

@@ -20,7 +20,11 @@ export interface TemplateSpec {
   readonly reload: string | undefined;
   readonly timeoutMs: number;
   readonly backup: boolean;
+  /** Values the template sees as `vars` (bind addresses, names…): site settings, not routes. */
+  readonly vars: TemplateVars;
 }
+
+export type TemplateVars = Readonly<Record<string, string | number | boolean>>;
 
 export interface ListenerConfig {
   readonly communityAsn: number;
@@ -54,6 +58,9 @@ const templateSchema = z.strictObject({
   reload: commandSchema,
   timeout: durationSchema.default(30_000),
   backup: z.boolean().default(false),
+  vars: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a name of letters, digits and _"), z.union([z.string(), z.number(), z.boolean()]))
+    .default({}),
 });
 
 export const listenerConfigSchema = z.strictObject({
@@ -97,6 +104,7 @@ export function parseListenerConfig(text: string, source: string, baseDir: strin
       reload: reload ?? t.reload ?? undefined,
       timeoutMs: t.timeout,
       backup: t.backup,
+      vars: t.vars,
     };
     if (names.has(spec.name)) problems.push(`${source}: templates[${i}].name: ${JSON.stringify(spec.name)} is used twice; give each template its own name`);
     if (destinations.has(spec.destination)) problems.push(`${source}: templates[${i}].destination: ${spec.destination} is written by another template`);

@@ -186,7 +186,7 @@ export class ListenerDaemon {
     this.renders++;
     await this.writeStateFile(json);
     for (const job of this.jobs) {
-      const report = await job.render(templateData(map));
+      const report = await job.render(templateData(map, job.spec.vars));
       this.metrics.rendered(job.spec.name, report);
     }
     this.log.debug("rendered", { ports: map.ports.length, routes: this.rib.size });

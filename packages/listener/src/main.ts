@@ -14,6 +14,7 @@ const PROGRAM = "exacast-listener";
 
 export const USAGE = `Usage: ${PROGRAM} --config FILE [options]
        ${PROGRAM} render --input CAPTURE.ndjson --template SRC [--asn N] [--until LINE]
+                          [--var NAME=VALUE]…
 
 Reads ExaBGP's JSON on stdin, keeps every route per neighbor, builds the
 services map port → prefixes from the <asn>:<port> communities, renders EJS
@@ -35,7 +36,8 @@ Options:
   -V, --version          print the version
 
 render: replay a capture of ExaBGP's JSON (all of it, or up to line --until)
-and print the template rendered with the services map at that point.
+and print the template rendered with the services map at that point; --var
+sets what the template sees as vars (as a template's vars: key in the config).
 
 Signals: SIGHUP reloads the config and templates (a bad new config is refused
 and the running one kept); SIGTERM, SIGINT and EOF on stdin finish the pending

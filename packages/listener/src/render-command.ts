@@ -1,4 +1,4 @@
-// `exacast-listener render --input CAPTURE.ndjson --template SRC [--asn N]`:
+// `exacast-listener render --input CAPTURE.ndjson --template SRC [--asn N] [--var K=V]…`:
 // replay a capture of ExaBGP's JSON and print what the template makes of the
 // services map at its end (or after line --until), so a template can be tried
 // without ExaBGP.
@@ -15,6 +15,7 @@ export interface RenderCommand {
   template: string;
   asn: number | undefined;
   until: number | undefined;
+  vars: Record<string, string>;
 }
 
 /** The rendered text, or the problems (exit 2: bad input; exit 1: the template threw). */
@@ -37,7 +38,7 @@ export async function renderCapture(cmd: RenderCommand, warn: (msg: string) => v
     return { code: 2, problems: [`${cmd.input}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`] };
   }
   try {
-    return { text: template.value.render(templateData(buildServices(rib.routes()))) };
+    return { text: template.value.render(templateData(buildServices(rib.routes()), cmd.vars)) };
   } catch (e) {
     return { code: 1, problems: [(e as Error).message] };
   }

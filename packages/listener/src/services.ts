@@ -30,6 +30,8 @@ export interface ServicesMap {
 /** What an EJS template sees. */
 export interface TemplateData extends ServicesMap {
   addr(prefix: string): string;
+  /** The template's `vars` from the config (or `--var` of the render subcommand). */
+  vars: Readonly<Record<string, string | number | boolean>>;
 }
 
 const neighborKeys = new Map<string, string>();
@@ -110,14 +112,14 @@ function copyBackend(b: Backend): Backend {
  * A template's own copy of the map: a template that sorts or edits a list
  * cannot change what the next template (or the state file) sees.
  */
-export function templateData(map: ServicesMap): TemplateData {
+export function templateData(map: ServicesMap, vars: TemplateData["vars"] = {}): TemplateData {
   const services: Record<string, string[]> = {};
   const backends: Record<string, Backend[]> = {};
   for (const port of map.ports) {
     services[port] = map.services[port]!.slice();
     backends[port] = map.backends[port]!.map(copyBackend);
   }
-  return { services, backends, ports: map.ports.slice(), addr: addressOf };
+  return { services, backends, ports: map.ports.slice(), addr: addressOf, vars: { ...vars } };
 }
 
 /** The state file's text: the services map as stable, readable JSON. */

@@ -3,7 +3,7 @@
 // values as they are; includes resolve relative to the template's own file.
 // Compiling names the file and line of a syntax error (ejs itself does not).
 //
-// Speed: the template data's four names are passed as locals of the compiled
+// Speed: the template data's names are passed as locals of the compiled
 // function instead of through ejs's default `with (locals)`, which makes every
 // name lookup slow (3× on a big HAProxy config). Renders run without ejs's
 // line tracking; when one throws, the template runs again with it to say
@@ -25,7 +25,7 @@ export interface CompiledTemplate {
 const noEscape = (v: unknown): string => (v === undefined || v === null ? "" : String(v));
 
 /** What a template sees, by name (the contract's template data). */
-export const TEMPLATE_NAMES = ["services", "backends", "ports", "addr"];
+export const TEMPLATE_NAMES = ["services", "backends", "ports", "addr", "vars"];
 
 function options(file: string, debug: boolean): Options {
   return { filename: file, escape: noEscape, compileDebug: debug, strict: false, cache: false, _with: false, destructuredLocals: TEMPLATE_NAMES };

@@ -60,8 +60,9 @@ templates:
         reload: "systemctl reload haproxy",
         timeoutMs: 5000,
         backup: true,
+        vars: {},
       },
-      { name: "other", source: "/t/a.ejs", destination: "/etc/exacast/out/a.txt", mode: 0o600, check: undefined, reload: undefined, timeoutMs: 30_000, backup: false },
+      { name: "other", source: "/t/a.ejs", destination: "/etc/exacast/out/a.txt", mode: 0o600, check: undefined, reload: undefined, timeoutMs: 30_000, backup: false, vars: {} },
     ]);
   });
 
@@ -88,6 +89,19 @@ templates:
     expect(text).toContain("bad.yaml: templates[0].mode: expected an octal file mode");
     expect(text).toContain("bad.yaml: templates[0].timeout: invalid duration");
     expect(text).toContain("bad.yaml: templates[1].source:");
+  });
+
+  it("reads a template's vars; names must be identifiers, values scalars", () => {
+    const good = parseListenerConfig("templates: [{source: a, destination: b, vars: {bind: 127.0.0.1, port: 8404, on: true}}]\n", "v.yaml", "/");
+    expect(good.ok && good.value.templates[0]!.vars).toEqual({ bind: "127.0.0.1", port: 8404, on: true });
+    const none = parseListenerConfig("templates: [{source: a, destination: b}]\n", "v.yaml", "/");
+    expect(none.ok && none.value.templates[0]!.vars).toEqual({});
+    const bad = parseListenerConfig("templates: [{source: a, destination: b, vars: {'bad-name': 1, deep: {x: 1}}}]\n", "v.yaml", "/");
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) {
+      expect(bad.error.join("\n")).toMatch(/templates\[0\]\.vars\.bad-name: key expected a name of letters, digits and _/);
+      expect(bad.error.join("\n")).toMatch(/templates\[0\]\.vars\.deep/);
+    }
   });
 
   it("max_wait is never shorter than debounce", () => {
@@ -143,7 +157,15 @@ describe("command line", () => {
   it("the render subcommand", () => {
     expect(parseCommand(["render", "--input", "c.ndjson", "--template", "t.ejs", "--asn", "7", "--until", "8"], "/w")).toEqual({
       ok: true,
-      value: { kind: "render", input: "/w/c.ndjson", template: "/w/t.ejs", asn: 7, until: 8 },
+      value: { kind: "render", input: "/w/c.ndjson", template: "/w/t.ejs", asn: 7, until: 8, vars: {} },
+    });
+    expect(parseCommand(["render", "--input", "c", "--template", "t", "--var", "bind=127.0.0.1", "--var", "x=a=b"], "/w")).toMatchObject({
+      ok: true,
+      value: { vars: { bind: "127.0.0.1", x: "a=b" } },
+    });
+    expect(parseCommand(["render", "--input", "c", "--template", "t", "--var", "no-equals"], "/w")).toEqual({
+      ok: false,
+      error: ['--var: expected NAME=VALUE, got "no-equals"'],
     });
   });
 

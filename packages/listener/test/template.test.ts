@@ -42,4 +42,12 @@ describe("templates", () => {
     expect(t.render(templateData(map))).toBe("main [443] 10.0.0.1");
     rmSync(dir, { recursive: true, force: true });
   });
+
+  it("sees the template's vars, and a copy of them", () => {
+    const t = compile("bind <%= vars.bind ?? '*' %>:443 <%= vars.n + 1 %><% vars.bind = 'changed' %>");
+    const vars = { bind: "127.0.0.1", n: 41 };
+    expect(t.render(templateData(map, vars))).toBe("bind 127.0.0.1:443 42");
+    expect(vars.bind).toBe("127.0.0.1");
+    expect(compile("<%= vars.bind ?? '*' %>").render(templateData(map))).toBe("*");
+  });
 });
