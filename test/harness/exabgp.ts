@@ -41,6 +41,8 @@ export interface ExaBgpOptions {
   env?: Record<string, string>;
   /** Environment of the processes ExaBGP runs (it passes its own on). */
   processEnv?: Record<string, string>;
+  /** Use this exabgp.conf as it is (e.g. a shipped file adapted to the lab) instead of generating one. */
+  configText?: string;
 }
 
 export function exabgpConfig(o: ExaBgpOptions): string {
@@ -86,7 +88,7 @@ export class ExaBgp {
     this.configFile = `${lab.dir}/${options.name}.conf`;
     this.logFile = `${lab.dir}/${options.name}.log`;
     this.outFile = `${lab.dir}/${options.name}.out`;
-    writeFileSync(this.configFile, exabgpConfig(options));
+    writeFileSync(this.configFile, options.configText ?? exabgpConfig(options));
   }
 
   get address(): string {

@@ -5,7 +5,7 @@ export { ExaBgp, exabgpConfig } from "./exabgp.js";
 export type { ExaBgpOptions, ExaNeighbor, ExaProcess } from "./exabgp.js";
 export { Commander } from "./commander.js";
 export { ManagedProcess } from "./process.js";
-export { freePort } from "./ports.js";
+export { freePort, quietPort } from "./ports.js";
 export { waitFor, sleep } from "./wait.js";
 export { bin, helper, repoRoot } from "./paths.js";
 export { ListenerProcess } from "./listener.js";

@@ -30,6 +30,7 @@ function job(dir: string, over: Partial<TemplateSpec> = {}, text = "<% for (cons
     reload: undefined,
     timeoutMs: 5000,
     backup: false,
+    vars: {},
     ...over,
   };
   const t = compileTemplate(text, spec.source);
