@@ -1,7 +1,18 @@
-// exacast-announcer entry point (the program arrives with the announcer issue).
+// exacast-announcer entry point: `check` prints what a config would run;
+// without a command it runs under ExaBGP, speaking its text API on stdio.
 
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { exitWithProblems, packageVersion } from "@exacast/core";
+import { createLogger, exitWithProblems, packageVersion, readLines } from "@exacast/core";
+import { Announcer } from "./announcer.js";
+import { killExecChecks } from "./checks/exec.js";
+import { runAppChecks } from "./checks/index.js";
+import type { AnnouncerConfig } from "./config.js";
+import { loadAnnouncerConfig } from "./config.js";
+import { watchDrainFile } from "./drain.js";
+import { LoopbackManager } from "./loopback.js";
+import { formatCheckReport } from "./report.js";
+import { realClock } from "./scheduler.js";
 
 const PROGRAM = "exacast-announcer";
 
@@ -13,6 +24,8 @@ app is healthy, "withdraw route …" when it is not. Run it from exabgp.conf:
 
   process announcer { run ${PROGRAM} --config /etc/exacast/announcer.yaml; encoder text; }
 
+and give the neighbors "api { processes [ announcer ]; neighbor-changes; }".
+
 Commands:
   (none)            run under ExaBGP
   check             validate the config, print the apps it would run, exit 0 or 2
@@ -23,6 +36,9 @@ Options:
   --log-level L     debug | info | warn | error (default info)
   -h, --help        this text
   -V, --version     print the version
+
+Signals: SIGTERM/SIGINT withdraw every VIP (after drain_time) and exit 0;
+SIGUSR1 logs counters and check latency.
 `;
 
 export async function main(argv: string[]): Promise<void> {
@@ -50,5 +66,83 @@ export async function main(argv: string[]): Promise<void> {
     process.stdout.write(`${PROGRAM} ${packageVersion(new URL("../package.json", import.meta.url))}\n`);
     return;
   }
-  exitWithProblems(PROGRAM, ["not implemented yet"]);
+  const [command, ...extra] = parsed.positionals;
+  if (extra.length > 0 || (command !== undefined && command !== "check")) {
+    exitWithProblems(PROGRAM, [`unexpected argument ${JSON.stringify(extra[0] ?? command)}`, "try --help"]);
+  }
+  const file = parsed.values.config;
+  if (!file) exitWithProblems(PROGRAM, ["--config FILE is required", "try --help"]);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    exitWithProblems(PROGRAM, [`cannot read ${file}: ${(e as Error).message}`]);
+  }
+  const cfg = loadAnnouncerConfig(text, file, {
+    log_format: parsed.values["log-format"],
+    log_level: parsed.values["log-level"],
+  });
+  if (!cfg.ok) exitWithProblems(PROGRAM, cfg.error);
+  if (command === "check") {
+    process.stdout.write(formatCheckReport(cfg.value));
+    return;
+  }
+  await run(cfg.value);
+}
+
+async function run(cfg: AnnouncerConfig): Promise<void> {
+  const log = createLogger({ program: PROGRAM, level: cfg.logLevel, format: cfg.logFormat });
+  // Run by hand on a terminal, nobody answers `done`: do not wait for it.
+  const ack = cfg.ack && !process.stdout.isTTY;
+  if (cfg.ack && !ack) log.warn("ack_off", { why: "stdout is a terminal, not ExaBGP" });
+  // Exit once stdout has taken everything (or at once if it cannot: ExaBGP gone).
+  const exit = (code: number) => {
+    setTimeout(() => process.exit(code), 1000).unref();
+    process.stdout.write("", () => process.exit(code));
+  };
+  const announcer = new Announcer(
+    { ...cfg, ack },
+    {
+      clock: realClock,
+      random: Math.random,
+      log,
+      write: (lines) => void process.stdout.write(lines.join("\n") + "\n"),
+      check: (e) => runAppChecks(e.spec.checks, { timeoutMs: e.spec.timers.timeout, app: e.spec.name }),
+      loopback: cfg.manageLoopback ? new LoopbackManager(log) : null,
+      stopChecks: killExecChecks,
+      exit,
+    },
+  );
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    log.warn("stdout_closed", { error: e.code ?? e.message });
+    void announcer.shutdown("stdout");
+  });
+  process.on("SIGTERM", () => void announcer.shutdown("SIGTERM"));
+  process.on("SIGINT", () => void announcer.shutdown("SIGINT"));
+  process.on("SIGUSR1", () => announcer.logStats());
+  // SIGHUP: ExaBGP's reload does not restart its processes; a HUP from a terminal going away must not kill us.
+  process.on("SIGHUP", () => log.info("sighup_ignored"));
+
+  log.info("start", {
+    version: packageVersion(new URL("../package.json", import.meta.url)),
+    config: cfg.file,
+    apps: cfg.apps.length,
+    ack,
+    pid: process.pid,
+  });
+  if (cfg.drainFile) {
+    const watch = watchDrainFile(cfg.drainFile, (p) => announcer.setDraining(p));
+    await watch.ready;
+  }
+  void readLines(process.stdin, {
+    line: (l) => announcer.onLine(l),
+    oversize: (n, len) => log.warn("stdin_line_too_long", { line: n, length: len }),
+  }).then(
+    () => announcer.shutdown("eof"),
+    (e: Error) => {
+      log.warn("stdin_error", { error: e.message });
+      void announcer.shutdown("eof");
+    },
+  );
+  announcer.load(cfg.apps);
 }

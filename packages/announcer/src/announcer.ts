@@ -1,0 +1,257 @@
+// The announcer: apps' check results → FSM → planner → ExaBGP commands.
+//
+// Changes are planned per VIP: a check result that changes an app marks the
+// VIPs it names dirty, and one flush per event-loop turn diffs just those
+// against what was sent. Everything with side effects comes in through
+// `deps` (clock, output, checks, loopback), so tests drive it with a fake
+// clock and no processes.
+
+import type { Logger, Prefix } from "@exacast/core";
+import { comparePrefixes } from "@exacast/core";
+import type { AppCheckResult } from "./checks/index.js";
+import type { AnnouncerConfig, AppSpec } from "./config.js";
+import type { Step } from "./fsm.js";
+import { classifyLine } from "./channel.js";
+import { LatencySketch } from "./latency.js";
+import { ExaBgpLink } from "./link.js";
+import type { Loopback } from "./loopback.js";
+import type { AppView, Change, SentRoute } from "./planner.js";
+import { diffVip, planVip } from "./planner.js";
+import type { AppEntry } from "./registry.js";
+import { AppRegistry } from "./registry.js";
+import type { Clock } from "./scheduler.js";
+import { Scheduler } from "./scheduler.js";
+
+export { ACK_TIMEOUT_MS } from "./link.js";
+/** At exit, how long to wait for ExaBGP to answer the withdrawals. */
+export const EXIT_WAIT_MS = 5000;
+
+export type ShutdownReason = "exabgp" | "eof" | "stdout" | "SIGTERM" | "SIGINT";
+
+export interface AnnouncerDeps {
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly log: Logger;
+  /** Write lines to ExaBGP (stdout), in order, flushed. */
+  readonly write: (lines: readonly string[]) => void;
+  readonly check: (entry: AppEntry) => Promise<AppCheckResult>;
+  readonly loopback: Loopback | null;
+  /** Kill what checks still run (exec process groups) at exit. */
+  readonly stopChecks?: () => void;
+  readonly exit: (code: number) => void;
+}
+
+export type AnnouncerSettings = Pick<AnnouncerConfig, "communityAsn" | "nextHop" | "ack" | "drainTime">;
+
+export interface AnnouncerStats {
+  checks: number;
+  resends: number;
+}
+
+const view = (e: AppEntry): AppView => ({ ...e.spec, serving: e.state.serving });
+
+export class Announcer {
+  readonly registry: AppRegistry;
+  readonly latency = new LatencySketch();
+  readonly stats: AnnouncerStats = { checks: 0, resends: 0 };
+  readonly link: ExaBgpLink;
+  private readonly scheduler: Scheduler;
+  private readonly sent = new Map<string, SentRoute>();
+  private readonly dirty = new Map<string, Prefix>();
+  private flushScheduled = false;
+  private draining = false;
+  private stopping = false;
+  /** ExaBGP is stopping or gone: it answers no more commands. */
+  private acksGone = false;
+
+  constructor(
+    private readonly cfg: AnnouncerSettings,
+    private readonly deps: AnnouncerDeps,
+  ) {
+    this.registry = new AppRegistry(() => deps.clock.now());
+    this.link = new ExaBgpLink(cfg.ack, deps.clock, deps.write, deps.log);
+    this.scheduler = new Scheduler({
+      clock: deps.clock,
+      random: deps.random,
+      check: (e) => deps.check(e),
+      onResult: (e, r, s, prev) => this.onResult(e, r, s, prev),
+    });
+    this.registry.on((ev) => {
+      if (ev.kind === "added") this.scheduler.start(ev.entry);
+      if (ev.kind === "removed") this.scheduler.stop(ev.entry.spec.name);
+      if (ev.kind === "replaced") this.markDirty(ev.previous.vips);
+      if (ev.kind !== "added") this.markDirty(ev.entry.spec.vips);
+      if (ev.kind !== "replaced") deps.log.info(ev.kind === "added" ? "app_added" : "app_removed", { app: ev.entry.spec.name, source: ev.entry.spec.source });
+    });
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  /** What ExaBGP was told to announce, by VIP. */
+  announced(): ReadonlyMap<string, SentRoute> {
+    return this.sent;
+  }
+
+  /** Add apps, or replace those with the same name. */
+  load(apps: readonly AppSpec[]): void {
+    for (const a of apps) this.registry.upsert(a);
+  }
+
+  /** The drain file appeared (true) or went away (false). */
+  setDraining(on: boolean): void {
+    if (this.stopping || on === this.draining) return;
+    this.draining = on;
+    this.deps.log.info(on ? "drain_on" : "drain_off", { vips: this.sent.size });
+    this.markDirty([...this.sent.values()].map((r) => r.prefix));
+  }
+
+  /** One line from ExaBGP (stdin). */
+  onLine(line: string): void {
+    const m = classifyLine(line);
+    switch (m.kind) {
+      case "ack":
+        this.link.answer(m.ok, line);
+        return;
+      case "shutdown":
+        void this.shutdown("exabgp");
+        return;
+      case "neighbor":
+        this.deps.log.info("neighbor", { neighbor: m.address, state: m.state });
+        if (m.state === "up") this.resendAll();
+        return;
+      case "other":
+        this.deps.log.debug("stdin_ignored", { line: line.slice(0, 200) });
+    }
+  }
+
+  /** Announce everything announced again (a neighbor came up: its adj-rib-out may be empty). */
+  resendAll(): void {
+    if (this.stopping || this.sent.size === 0) return;
+    this.stats.resends++;
+    this.deps.log.info("resend", { vips: this.sent.size });
+    for (const [key, r] of this.sent) this.link.send(key, r.announce);
+  }
+
+  private onResult(e: AppEntry, r: AppCheckResult, s: Step, prev: AppEntry["state"]): void {
+    this.stats.checks++;
+    for (const c of r.results) if (c) this.latency.record(c.latencyMs);
+    const log = this.deps.log;
+    if (s.changed || s.state.count !== prev.count) {
+      const counted = s.state.name === "RISING" || s.state.name === "FALLING";
+      log.info("app_state", {
+        app: e.spec.name,
+        from: prev.name,
+        to: s.state.name,
+        ...(counted ? { count: `${s.state.count}/${s.state.name === "RISING" ? e.spec.timers.rise : e.spec.timers.fall}` } : {}),
+        serving: s.state.serving,
+        reason: r.reason,
+      });
+    } else if (log.enabled("debug")) log.debug("app_check", { app: e.spec.name, state: s.state.name, reason: r.reason });
+    if (s.state.serving !== prev.serving) this.markDirty(e.spec.vips);
+  }
+
+  private markDirty(vips: readonly Prefix[]): void {
+    for (const p of vips) this.dirty.set(p.text, p);
+    if (this.flushScheduled || this.dirty.size === 0) return;
+    this.flushScheduled = true;
+    this.deps.clock.setTimeout(() => this.flush(), 0);
+  }
+
+  /** Diff the dirty VIPs against what was sent and send the difference. */
+  flush(): void {
+    this.flushScheduled = false;
+    const opts = { communityAsn: this.cfg.communityAsn, nextHop: this.cfg.nextHop, draining: this.draining };
+    const changes: Change[] = [];
+    for (const [key, prefix] of this.dirty) {
+      try {
+        const c = diffVip(this.sent.get(key), planVip(prefix, this.registry.onVip(key).map(view), opts));
+        if (c) changes.push(c);
+      } catch (e) {
+        this.deps.log.error("plan_error", { vip: key, error: (e as Error).message });
+      }
+    }
+    this.dirty.clear();
+    for (const c of changes) this.apply(c);
+  }
+
+  private apply(c: Change): void {
+    const key = c.prefix.text;
+    const wasAnnounced = this.sent.has(key);
+    if (c.kind === "announce") {
+      this.sent.set(key, c.route);
+      if (!wasAnnounced) this.deps.loopback?.add(c.prefix);
+    } else {
+      this.sent.delete(key);
+      this.deps.loopback?.remove(c.prefix);
+    }
+    this.deps.log.info(c.kind, { vip: key, command: c.line });
+    this.link.send(key, c.line);
+  }
+
+  /**
+   * Stop: checks end, every announced VIP is withdrawn, exit 0. On SIGTERM or
+   * SIGINT with drain_time set, the VIPs are first announced draining
+   * (65535:0) for that long. When ExaBGP itself is stopping (`shutdown`, EOF)
+   * it has already closed its sessions and waits for us: no drain, no acks.
+   */
+  async shutdown(reason: ShutdownReason): Promise<void> {
+    if (reason === "stdout") this.link.outputClosed();
+    if (reason !== "SIGTERM" && reason !== "SIGINT" && !this.acksGone) {
+      this.acksGone = true;
+      this.link.stopWaitingForAnswers();
+    }
+    if (this.stopping) return;
+    this.stopping = true;
+    this.deps.log.info("shutdown", { reason, announced: this.sent.size });
+    this.scheduler.stopAll();
+    this.deps.stopChecks?.();
+    if (!this.acksGone && this.cfg.drainTime > 0 && this.sent.size > 0) {
+      this.draining = true;
+      this.markDirty([...this.sent.values()].map((r) => r.prefix));
+      this.flush();
+      this.deps.log.info("drain", { ms: this.cfg.drainTime, vips: this.sent.size });
+      await this.link.pause(this.cfg.drainTime, () => this.acksGone);
+    }
+    const all = [...this.sent.values()].sort((a, b) => comparePrefixes(a.prefix, b.prefix));
+    for (const r of all) this.apply({ kind: "withdraw", prefix: r.prefix, line: r.withdraw });
+    await this.link.pause(EXIT_WAIT_MS, () => this.link.idle || this.acksGone);
+    if (!this.link.idle) this.link.stopWaitingForAnswers();
+    await this.deps.loopback?.removeAll();
+    this.logStats();
+    this.deps.log.info("exit", { code: 0, withdrawn: all.length });
+    this.deps.exit(0);
+  }
+
+  /** One log line of counters, check latency and memory (at exit, and on SIGUSR1). */
+  logStats(): void {
+    const s = this.stats;
+    const l = this.link.stats;
+    this.deps.log.info("stats", {
+      apps: this.registry.size,
+      announced: this.sent.size,
+      checks: s.checks,
+      check_p50_ms: round(this.latency.quantile(0.5)),
+      check_p99_ms: round(this.latency.quantile(0.99)),
+      commands: l.commands,
+      acks: l.acks,
+      ack_errors: l.ackErrors,
+      ack_timeouts: l.ackTimeouts,
+      resends: s.resends,
+      ...memory(),
+    });
+  }
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+function memory(): Record<string, number> {
+  const m = process.memoryUsage();
+  const mb = (n: number) => Math.round(n / 1048576);
+  return { rss_mb: mb(m.rss), heap_used_mb: mb(m.heapUsed), heap_total_mb: mb(m.heapTotal) };
+}

@@ -1,0 +1,177 @@
+// The config file → a resolved AnnouncerConfig: defaults applied, per-app
+// overrides merged, relative paths made absolute, and the checks that need
+// more than one key (next-hop family, communities vs community_asn, unique
+// names) done, each problem with its path.
+
+import { dirname, isAbsolute, resolve } from "node:path";
+import type { Community, IpAddress, LogFormat, LogLevel, Prefix, Result } from "@exacast/core";
+import { DEFAULT_COMMUNITY_ASN, err, formatCommunity, loadConfig, ok } from "@exacast/core";
+import type { AppInput, ConfigInput } from "./config-schema.js";
+import { configSchema } from "./config-schema.js";
+import type { CheckSpec } from "./checks/types.js";
+
+export interface Timers {
+  readonly interval: number;
+  readonly fastInterval: number;
+  readonly timeout: number;
+  readonly rise: number;
+  readonly fall: number;
+  readonly splay: number;
+}
+
+export const DEFAULT_TIMERS: Timers = { interval: 2000, fastInterval: 500, timeout: 1000, rise: 2, fall: 2, splay: 0 };
+
+/** `self`, or the next-hop for each family (null: that family cannot be announced). */
+export type NextHopConfig = "self" | { readonly v4: IpAddress | null; readonly v6: IpAddress | null };
+
+export type AppSource = "config" | "http" | "consul";
+
+/** An app ready to run: every value validated and resolved. */
+export interface AppSpec {
+  readonly name: string;
+  readonly source: AppSource;
+  readonly vips: readonly Prefix[];
+  /** Ascending, no duplicates. */
+  readonly ports: readonly number[];
+  readonly checks: readonly CheckSpec[];
+  readonly timers: Timers;
+  readonly communities: readonly Community[];
+  readonly med: number | null;
+  readonly localPref: number | null;
+}
+
+/** What apps inherit and what every announcement needs. */
+export interface Globals {
+  readonly communityAsn: number;
+  readonly nextHop: NextHopConfig;
+  readonly timers: Timers;
+  readonly communities: readonly Community[];
+  readonly med: number | null;
+  readonly localPref: number | null;
+}
+
+export interface AnnouncerConfig extends Globals {
+  readonly file: string;
+  readonly ack: boolean;
+  readonly drainFile: string | null;
+  readonly drainTime: number;
+  readonly manageLoopback: boolean;
+  readonly logFormat: LogFormat;
+  readonly logLevel: LogLevel;
+  readonly apps: readonly AppSpec[];
+}
+
+function communityProblems(list: readonly Community[], asn: number, path: string): string[] {
+  return list.flatMap((c, i) =>
+    c[0] === asn && c[1] >= 1
+      ? [`${path}[${i}]: ${formatCommunity(c)} uses community_asn ${asn}, which names service ports; list the port in ports instead`]
+      : [],
+  );
+}
+
+function checkSpec(c: CheckSpec, baseDir: string): CheckSpec {
+  return c.kind === "file_absent" ? { kind: "file_absent", path: absolute(c.path, baseDir) } : c;
+}
+
+const absolute = (p: string, baseDir: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
+
+/**
+ * A validated app input → an AppSpec, or problems with paths relative to the
+ * app. `baseDir` resolves relative file paths (the config file's folder).
+ */
+export function resolveApp(a: AppInput, g: Globals, source: AppSource, baseDir: string): Result<AppSpec, string[]> {
+  const problems: string[] = [];
+  const vips = a.vips ?? (a.vip ? [a.vip] : []);
+  if (g.nextHop !== "self") {
+    const nh = g.nextHop;
+    vips.forEach((p, i) => {
+      if ((p.family === 4 ? nh.v4 : nh.v6) === null) {
+        problems.push(
+          `${a.vips ? `vips[${i}]` : "vip"}: ${p.text} is IPv${p.family} but next_hop has no IPv${p.family} address; ` +
+            "use next_hop: self or one address per family, e.g. [192.0.2.2, 2001:db8::2]",
+        );
+      }
+    });
+  }
+  if (a.communities) problems.push(...communityProblems(a.communities, g.communityAsn, "communities"));
+  if (problems.length > 0) return err(problems);
+  const t = g.timers;
+  return ok({
+    name: a.name,
+    source,
+    vips,
+    ports: [...new Set(a.ports ?? [])].sort((x, y) => x - y),
+    checks: (a.checks ?? []).map((c) => checkSpec(c, baseDir)),
+    timers: {
+      interval: a.interval ?? t.interval,
+      fastInterval: a.fast_interval ?? t.fastInterval,
+      timeout: a.timeout ?? t.timeout,
+      rise: a.rise ?? t.rise,
+      fall: a.fall ?? t.fall,
+      splay: a.splay ?? t.splay,
+    },
+    communities: a.communities ?? g.communities,
+    med: a.med === undefined ? g.med : a.med,
+    localPref: a.local_pref === undefined ? g.localPref : a.local_pref,
+  });
+}
+
+function nextHopOf(v: ConfigInput["next_hop"]): NextHopConfig {
+  if (v === undefined || v === "self") return "self";
+  const list = v;
+  return { v4: list.find((a) => a.family === 4) ?? null, v6: list.find((a) => a.family === 6) ?? null };
+}
+
+/** Globals of a validated config file. */
+export function globalsOf(c: ConfigInput): Globals {
+  return {
+    communityAsn: c.community_asn ?? DEFAULT_COMMUNITY_ASN,
+    nextHop: nextHopOf(c.next_hop),
+    timers: {
+      interval: c.interval ?? DEFAULT_TIMERS.interval,
+      fastInterval: c.fast_interval ?? DEFAULT_TIMERS.fastInterval,
+      timeout: c.timeout ?? DEFAULT_TIMERS.timeout,
+      rise: c.rise ?? DEFAULT_TIMERS.rise,
+      fall: c.fall ?? DEFAULT_TIMERS.fall,
+      splay: c.splay ?? DEFAULT_TIMERS.splay,
+    },
+    communities: c.communities ?? [],
+    med: c.med ?? null,
+    localPref: c.local_pref ?? null,
+  };
+}
+
+/**
+ * Config text → AnnouncerConfig, or every problem as `file: path: message`.
+ * `overrides` are command-line flags (they win over file keys).
+ */
+export function loadAnnouncerConfig(text: string, file: string, overrides: Record<string, unknown> = {}): Result<AnnouncerConfig, string[]> {
+  const parsed = loadConfig(configSchema, text, file, overrides);
+  if (!parsed.ok) return parsed;
+  const c = parsed.value;
+  const baseDir = dirname(resolve(file));
+  const g = globalsOf(c);
+  const problems = communityProblems(g.communities, g.communityAsn, "communities");
+  const apps: AppSpec[] = [];
+  const firstIndex = new Map<string, number>();
+  (c.apps ?? []).forEach((a, i) => {
+    const prior = firstIndex.get(a.name);
+    if (prior !== undefined) problems.push(`apps[${i}].name: duplicate app name ${JSON.stringify(a.name)} (also apps[${prior}])`);
+    else firstIndex.set(a.name, i);
+    const r = resolveApp(a, g, "config", baseDir);
+    if (r.ok) apps.push(r.value);
+    else problems.push(...r.error.map((p) => `apps[${i}].${p}`));
+  });
+  if (problems.length > 0) return err(problems.map((p) => `${file}: ${p}`));
+  return ok({
+    ...g,
+    file,
+    ack: c.ack ?? true,
+    drainFile: c.drain_file ? absolute(c.drain_file, baseDir) : null,
+    drainTime: c.drain_time ?? 0,
+    manageLoopback: c.manage_loopback ?? false,
+    logFormat: c.log_format ?? "text",
+    logLevel: c.log_level ?? "info",
+    apps,
+  });
+}

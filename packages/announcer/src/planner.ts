@@ -1,0 +1,131 @@
+// From the apps' states to what ExaBGP should announce, and from what was
+// sent to the commands that make it so. Pure.
+//
+// A VIP is announced while at least one app naming it is serving; its
+// communities are <asn>:<port> for the union of those apps' ports (ascending),
+// then the apps' extra communities (ascending, deduplicated), then 65535:0
+// while draining. MED and LOCAL_PREF: where the serving apps of one VIP
+// disagree, the most preferred value any of them asks for (lowest MED,
+// highest LOCAL_PREF) wins, so the result does not depend on app order.
+
+import type { Community, NextHop, Prefix } from "@exacast/core";
+import { GRACEFUL_SHUTDOWN, buildAnnounce, buildWithdraw, compareCommunities, comparePrefixes } from "@exacast/core";
+import type { NextHopConfig } from "./config.js";
+
+/** What the planner needs of an app. */
+export interface AppView {
+  readonly name: string;
+  readonly vips: readonly Prefix[];
+  readonly ports: readonly number[];
+  readonly communities: readonly Community[];
+  readonly med: number | null;
+  readonly localPref: number | null;
+  readonly serving: boolean;
+}
+
+export interface PlanOptions {
+  readonly communityAsn: number;
+  readonly nextHop: NextHopConfig;
+  readonly draining: boolean;
+}
+
+export interface Route {
+  readonly prefix: Prefix;
+  readonly nextHop: NextHop;
+  readonly communities: readonly Community[];
+  readonly med: number | null;
+  readonly localPref: number | null;
+}
+
+/** A route as sent: the command that announced it and how to take it back. */
+export interface SentRoute {
+  readonly prefix: Prefix;
+  readonly announce: string;
+  readonly withdraw: string;
+}
+
+export type Change =
+  | { readonly kind: "announce"; readonly prefix: Prefix; readonly line: string; readonly route: SentRoute }
+  | { readonly kind: "withdraw"; readonly prefix: Prefix; readonly line: string };
+
+export function nextHopFor(cfg: NextHopConfig, family: 4 | 6): NextHop | null {
+  if (cfg === "self") return "self";
+  return (family === 4 ? cfg.v4 : cfg.v6) ?? null;
+}
+
+/** The route `prefix` should carry given the apps that name it, or null (withdrawn). */
+export function planVip(prefix: Prefix, apps: Iterable<AppView>, opts: PlanOptions): Route | null {
+  const ports = new Set<number>();
+  const extra = new Map<string, Community>();
+  let med: number | null = null;
+  let localPref: number | null = null;
+  let any = false;
+  for (const a of apps) {
+    if (!a.serving || !a.vips.some((v) => v.text === prefix.text)) continue;
+    any = true;
+    for (const p of a.ports) ports.add(p);
+    for (const c of a.communities) extra.set(`${c[0]}:${c[1]}`, c);
+    if (a.med !== null) med = med === null ? a.med : Math.min(med, a.med);
+    if (a.localPref !== null) localPref = localPref === null ? a.localPref : Math.max(localPref, a.localPref);
+  }
+  const nextHop = nextHopFor(opts.nextHop, prefix.family);
+  if (!any || nextHop === null) return null;
+  const communities: Community[] = [...ports].sort((x, y) => x - y).map((p) => [opts.communityAsn, p] as const);
+  const seen = new Set(communities.map((c) => `${c[0]}:${c[1]}`));
+  for (const c of [...extra.values()].sort(compareCommunities)) if (!seen.has(`${c[0]}:${c[1]}`)) communities.push(c);
+  if (opts.draining) communities.push(GRACEFUL_SHUTDOWN);
+  return { prefix, nextHop, communities, med, localPref };
+}
+
+/** The commands of a route; null only if a value escaped validation (a bug, logged by the caller). */
+export function sentRouteOf(route: Route): SentRoute | null {
+  const a = buildAnnounce(route);
+  const w = buildWithdraw({ prefix: route.prefix, nextHop: route.nextHop });
+  if (!a.ok || !w.ok) return null;
+  return { prefix: route.prefix, announce: a.value, withdraw: w.value };
+}
+
+/** What to send for one VIP: nothing when the desired route is what was sent. */
+export function diffVip(sent: SentRoute | undefined, desired: Route | null): Change | null {
+  if (desired === null) return sent ? { kind: "withdraw", prefix: sent.prefix, line: sent.withdraw } : null;
+  const route = sentRouteOf(desired);
+  if (route === null) throw new Error(`refusing to announce ${desired.prefix.text}: a value escaped validation`);
+  if (sent && sent.announce === route.announce) return null;
+  return { kind: "announce", prefix: desired.prefix, line: route.announce, route };
+}
+
+/** Every VIP's desired route, for a whole set of apps (tests, `check`, full recomputes). */
+export function planAll(apps: readonly AppView[], opts: PlanOptions): Map<string, Route> {
+  const vips = new Map<string, Prefix>();
+  for (const a of apps) for (const v of a.vips) vips.set(v.text, v);
+  const out = new Map<string, Route>();
+  for (const p of [...vips.values()].sort(comparePrefixes)) {
+    const r = planVip(p, apps, opts);
+    if (r) out.set(p.text, r);
+  }
+  return out;
+}
+
+/** The changes from `sent` to `desired` for the VIPs in `keys` (all of both when omitted), in prefix order. */
+export function diffTables(
+  sent: ReadonlyMap<string, SentRoute>,
+  desired: ReadonlyMap<string, Route>,
+  keys?: Iterable<string>,
+): Change[] {
+  const all = keys ? new Set(keys) : new Set([...sent.keys(), ...desired.keys()]);
+  const prefixes = [...all].map((k) => desired.get(k)?.prefix ?? sent.get(k)?.prefix).filter((p): p is Prefix => p !== undefined);
+  const out: Change[] = [];
+  for (const p of prefixes.sort(comparePrefixes)) {
+    const c = diffVip(sent.get(p.text), desired.get(p.text) ?? null);
+    if (c) out.push(c);
+  }
+  return out;
+}
+
+/** Apply changes to the sent table (what ExaBGP has been told). */
+export function applyChanges(sent: Map<string, SentRoute>, changes: readonly Change[]): void {
+  for (const c of changes) {
+    if (c.kind === "announce") sent.set(c.prefix.text, c.route);
+    else sent.delete(c.prefix.text);
+  }
+}

@@ -1,0 +1,116 @@
+// manage_loopback in a network namespace this test creates: the announcer runs
+// inside it (ip netns exec), the test plays ExaBGP on its stdio, and the
+// namespace's `lo` is read with `ip -n`. Nothing on the host's interfaces
+// changes.
+
+import { execFileSync, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
+import { bin, waitFor } from "../harness/index.js";
+
+const NS = `exacast-lo-${randomBytes(3).toString("hex")}`;
+
+function ip(...args: string[]): string {
+  return execFileSync("ip", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+function namespaceProblem(): string | null {
+  try {
+    ip("netns", "add", NS);
+    ip("-n", NS, "link", "set", "lo", "up");
+    return null;
+  } catch (e) {
+    return `network namespaces are not permitted here (${(e as Error).message.split("\n")[0]})`;
+  }
+}
+
+const problem = namespaceProblem();
+if (problem) console.log(`skipped announcer-loopback: ${problem}`);
+
+const loAddresses = () =>
+  ip("-n", NS, "-o", "address", "show", "dev", "lo")
+    .split("\n")
+    .map((l) => / inet6? (\S+)/.exec(l)?.[1])
+    .filter((a): a is string => a !== undefined && !a.startsWith("127.") && a !== "::1/128");
+
+describe.skipIf(problem !== null)("manage_loopback in a network namespace", () => {
+  const dir = mkdtempSync(`${tmpdir()}/exacast-loopback-`);
+  const maintenance = `${dir}/web.disabled`;
+  let child: ChildProcess;
+  const out: string[] = [];
+  let err = "";
+  let exit: Promise<number | null>;
+
+  beforeAll(() => {
+    // Configured by hand before the announcer starts: it must be left alone.
+    ip("-n", NS, "address", "add", "10.255.255.9/32", "dev", "lo");
+    writeFileSync(
+      `${dir}/announcer.yaml`,
+      [
+        "next_hop: self",
+        "manage_loopback: true",
+        "ack: false",
+        "interval: 100ms",
+        "fast_interval: 50ms",
+        "rise: 1",
+        "fall: 1",
+        "apps:",
+        `  - { name: web, vips: [10.255.255.1/32, "2001:db8::1/128"], ports: [443], checks: [{ file_absent: ${maintenance} }] }`,
+        "  - { name: pre, vip: 10.255.255.9/32, ports: [53] }",
+      ].join("\n") + "\n",
+    );
+    const [node, script] = bin("exacast-announcer");
+    child = spawn("ip", ["netns", "exec", NS, node!, script!, "--config", `${dir}/announcer.yaml`], { stdio: ["pipe", "pipe", "pipe"] });
+    let buf = "";
+    child.stdout!.setEncoding("utf8");
+    child.stdout!.on("data", (d: string) => {
+      buf += d;
+      const lines = buf.split("\n");
+      buf = lines.pop()!;
+      out.push(...lines.filter(Boolean));
+    });
+    child.stderr!.setEncoding("utf8");
+    child.stderr!.on("data", (d: string) => (err += d));
+    exit = new Promise((r) => child.on("exit", (code) => r(code)));
+  });
+
+  afterAll(() => {
+    child?.kill("SIGKILL");
+    try {
+      ip("netns", "del", NS);
+    } catch {
+      /* already gone */
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a VIP goes on lo when announced and comes off when withdrawn", async () => {
+    onTestFailed(() => console.log(err));
+    await waitFor(() => out.filter((l) => l.startsWith("announce ")).length === 3, { what: "three announcements" });
+    await waitFor(() => loAddresses().includes("10.255.255.1/32") && loAddresses().includes("2001:db8::1/128"), { what: "VIPs on lo" });
+    expect(err).toMatch(/loopback_present vip=10\.255\.255\.9\/32/);
+
+    writeFileSync(maintenance, "");
+    await waitFor(() => out.includes("withdraw route 10.255.255.1/32 next-hop self"), { what: "withdraw" });
+    await waitFor(() => !loAddresses().includes("10.255.255.1/32") && !loAddresses().includes("2001:db8::1/128"), { what: "VIPs off lo" });
+    rmSync(maintenance);
+    await waitFor(() => loAddresses().includes("10.255.255.1/32"), { what: "VIP back on lo" });
+  });
+
+  it("on exit the addresses it added are removed, the one configured by hand stays", async () => {
+    onTestFailed(() => console.log(err));
+    child.stdin!.end();
+    expect(await exit).toBe(0);
+    expect(loAddresses()).toEqual(["10.255.255.9/32"]);
+    expect(out.slice(-3)).toEqual([
+      "withdraw route 10.255.255.1/32 next-hop self",
+      "withdraw route 10.255.255.9/32 next-hop self",
+      "withdraw route 2001:db8::1/128 next-hop self",
+    ]);
+    // The host's own lo never saw them.
+    expect(execFileSync("ip", ["-o", "address", "show", "dev", "lo"], { encoding: "utf8" })).not.toMatch(/10\.255\.255\.1\/32|2001:db8::1\//);
+  });
+});
