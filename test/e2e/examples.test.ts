@@ -44,7 +44,8 @@ const exercised = new Set<string>();
 describe("examples/ templates, validated by the programs they feed", () => {
   it("haproxy.cfg.ejs: haproxy -c accepts it, with and without vars, draining as weight 0", async () => {
     exercised.add("haproxy.cfg.ejs");
-    for (const vars of [{}, { bind: "127.0.0.1", stats: "127.0.0.1:18404", maxconn: "1000", extra: "nbthread 2" }]) {
+    const variants: Record<string, string>[] = [{}, { bind: "127.0.0.1", stats: "127.0.0.1:18404", maxconn: "1000", extra: "nbthread 2" }];
+    for (const vars of variants) {
       const text = await render("haproxy.cfg.ejs", vars);
       const f = `${dir}/haproxy-${Object.keys(vars).length}.cfg`;
       writeFileSync(f, text);
