@@ -38,6 +38,8 @@ export interface AnnouncerDeps {
   readonly loopback: Loopback | null;
   /** Kill what checks still run (exec process groups) at exit. */
   readonly stopChecks?: () => void;
+  /** After each run of an app's checks (metrics). */
+  readonly onChecked?: (entry: AppEntry, result: AppCheckResult) => void;
   readonly exit: (code: number) => void;
 }
 
@@ -77,6 +79,9 @@ export class Announcer {
       onResult: (e, r, s, prev) => this.onResult(e, r, s, prev),
     });
     this.registry.on((ev) => {
+      // Once stopping, what was announced is being withdrawn: a late change
+      // (Consul, HTTP) must not announce anything again.
+      if (this.stopping) return;
       if (ev.kind === "added") this.scheduler.start(ev.entry);
       if (ev.kind === "removed") this.scheduler.stop(ev.entry.spec.name);
       if (ev.kind === "replaced") this.markDirty(ev.previous.vips);
@@ -138,8 +143,14 @@ export class Announcer {
     for (const [key, r] of this.sent) this.link.send(key, r.announce);
   }
 
+  /** Run an app's checks now (what they read changed); unknown names are ignored. */
+  checkNow(name: string): void {
+    this.scheduler.poke(name);
+  }
+
   private onResult(e: AppEntry, r: AppCheckResult, s: Step, prev: AppEntry["state"]): void {
     this.stats.checks++;
+    this.deps.onChecked?.(e, r);
     for (const c of r.results) if (c) this.latency.record(c.latencyMs);
     const log = this.deps.log;
     if (s.changed || s.state.count !== prev.count) {

@@ -84,6 +84,16 @@ const udpShort = z.string().transform((s, ctx) => {
   return { address: hp.value };
 });
 
+// Consul service IDs are free-form; this one is only looked up, never written anywhere.
+const consulServiceSchema = z
+  .string()
+  .min(1, "expected a Consul service ID or name")
+  .max(256, "at most 256 characters")
+  // eslint-disable-next-line no-control-regex
+  .refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "control characters in a service ID");
+
+const consulObject = z.strictObject({ service: consulServiceSchema.optional() });
+
 // Each kind turns its short and long forms into a CheckSpec.
 const KINDS = {
   tcp: hostPortSchema.transform((target): CheckSpec => ({ kind: "tcp", target })),
@@ -106,6 +116,8 @@ const KINDS = {
     .union([argvSchema.transform((command) => ({ command, shell: false })), execObject])
     .transform((e): CheckSpec => ({ kind: "exec", command: e.command, shell: e.shell ?? false })),
   file_absent: pathSchema.transform((path): CheckSpec => ({ kind: "file_absent", path })),
+  // `consul: {}` (or a bare `consul:`): the Consul service named as the app; `consul: { service: ID }`.
+  consul: z.union([z.null(), consulObject]).transform((c): CheckSpec => ({ kind: "consul", service: c?.service ?? null })),
 } as const;
 
 export type CheckKindName = keyof typeof KINDS;
@@ -125,10 +137,6 @@ export const checkSchema = z.unknown().transform((v, ctx): CheckSpec => {
     return z.NEVER;
   }
   const kind = keys[0]!;
-  if (kind === "consul") {
-    ctx.addIssue({ code: "custom", path: [kind], message: "consul checks arrive with Consul discovery and are not supported by this version" });
-    return z.NEVER;
-  }
   if (!(kind in KINDS)) {
     ctx.addIssue({ code: "custom", path: [kind], message: `unknown check kind; expected one of ${kindList}` });
     return z.NEVER;

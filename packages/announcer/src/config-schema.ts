@@ -7,9 +7,11 @@ import {
   communityAsnSchema,
   communitySchema,
   durationSchema,
+  hostPortSchema,
   logFormatSchema,
   logLevelSchema,
   nameSchema,
+  parseHostPort,
   portSchema,
   prefixSchema,
   parseAddress,
@@ -84,14 +86,67 @@ const nextHopSchema = z.unknown().transform((v, ctx): "self" | IpAddress[] => {
   return out;
 });
 
-function notYet(what: string) {
-  return z
-    .unknown()
-    .optional()
-    .superRefine((v, ctx) => {
-      if (v !== undefined && v !== null) ctx.addIssue({ code: "custom", message: `${what} is not supported by this version; remove the key or set it to null` });
-    });
+/** A secret sent in a header: visible ASCII only, so it cannot break the header. */
+const tokenSchema = z
+  .string()
+  .min(1, "expected a non-empty token")
+  .max(4096, "at most 4096 characters")
+  .regex(/^[\x21-\x7e]+$/, "expected visible ASCII characters only (no spaces or control characters)");
+
+const fileSchema = z.string().min(1).max(4096).refine((s) => !s.includes("\0"), "NUL byte in path");
+
+/** `http:` — the registration API, /metrics and /status. */
+export const httpConfigSchema = z.strictObject({
+  listen: hostPortSchema.optional(),
+  token: tokenSchema.nullable().optional(),
+  state_file: fileSchema.nullable().optional(),
+  allow_exec: z.boolean().optional(),
+});
+
+/** Where the Consul agent is: `host:port` or `http(s)://host:port` (as CONSUL_HTTP_ADDR). */
+export interface ConsulAddress {
+  readonly secure: boolean;
+  readonly host: string;
+  readonly port: number;
 }
+
+export function parseConsulAddress(text: string): ConsulAddress | string {
+  const m = /^(?:(https?):\/\/)?(.+?)\/?$/.exec(text.trim());
+  const bad = `expected host:port or http(s)://host:port, got ${JSON.stringify(text)}`;
+  if (!m) return bad;
+  const hp = parseHostPort(m[2]!);
+  if (!hp.ok) return bad;
+  return { secure: m[1] === "https", host: hp.value.host, port: hp.value.port };
+}
+
+export const consulAddressSchema = z.string().transform((v, ctx): ConsulAddress => {
+  const a = parseConsulAddress(v);
+  if (typeof a === "string") {
+    ctx.addIssue({ code: "custom", message: a });
+    return z.NEVER;
+  }
+  return a;
+});
+
+/** `consul:` — discovery of the local agent's services. */
+export const consulConfigSchema = z.strictObject({
+  address: consulAddressSchema.optional(),
+  node: z
+    .string()
+    .min(1)
+    .max(256, "at most 256 characters")
+    .regex(/^[^\s/?#%]+$/, "expected a Consul node name (no spaces, /, ?, # or %)")
+    .optional(),
+  token: tokenSchema.nullable().optional(),
+  tag: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "expected 1-64 characters of A-Z a-z 0-9 _ . : -")
+    .optional(),
+  interval: durationSchema.refine((v) => v >= 100 && v <= 600_000, "interval must be 100ms..10m").optional(),
+  wait: durationSchema.refine((v) => v >= 1000 && v <= 600_000, "wait must be 1s..10m (Consul's limit)").optional(),
+  hold: durationSchema.refine((v) => v <= 86_400_000, "hold must be at most 24h").optional(),
+  allow_exec: z.boolean().optional(),
+});
 
 export const configSchema = z.strictObject({
   community_asn: communityAsnSchema.optional(),
@@ -103,8 +158,8 @@ export const configSchema = z.strictObject({
   manage_loopback: z.boolean().optional(),
   log_format: logFormatSchema.optional(),
   log_level: logLevelSchema.optional(),
-  http: notYet("the HTTP registration API"),
-  consul: notYet("Consul discovery"),
+  http: httpConfigSchema.nullable().optional(),
+  consul: consulConfigSchema.nullable().optional(),
   apps: z.array(appSchema).max(100_000).optional(),
 });
 

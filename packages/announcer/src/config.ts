@@ -4,10 +4,10 @@
 // names) done, each problem with its path.
 
 import { dirname, isAbsolute, resolve } from "node:path";
-import type { Community, IpAddress, LogFormat, LogLevel, Prefix, Result } from "@exacast/core";
+import type { Community, HostPort, IpAddress, LogFormat, LogLevel, Prefix, Result } from "@exacast/core";
 import { DEFAULT_COMMUNITY_ASN, err, formatCommunity, loadConfig, ok } from "@exacast/core";
-import type { AppInput, ConfigInput } from "./config-schema.js";
-import { configSchema } from "./config-schema.js";
+import type { AppInput, ConfigInput, ConsulAddress } from "./config-schema.js";
+import { configSchema, parseConsulAddress } from "./config-schema.js";
 import type { CheckSpec } from "./checks/types.js";
 
 export interface Timers {
@@ -50,6 +50,48 @@ export interface Globals {
   readonly localPref: number | null;
 }
 
+/** `http:` resolved. */
+export interface HttpConfig {
+  readonly listen: HostPort;
+  readonly token: string | null;
+  readonly stateFile: string | null;
+  /** exec checks (and GoCast exec monitors) may be registered over HTTP. */
+  readonly allowExec: boolean;
+}
+
+/** `consul:` resolved. */
+export interface ConsulConfig {
+  readonly address: ConsulAddress;
+  /** null: ask the agent (/v1/agent/self). */
+  readonly node: string | null;
+  readonly token: string | null;
+  /** Where the token came from, for logs (the token itself is never logged). */
+  readonly tokenFrom: "config" | "CONSUL_HTTP_TOKEN" | null;
+  readonly tag: string;
+  /** The retry period while the agent cannot be reached or answers an error. */
+  readonly interval: number;
+  /** How long a blocking query may hang before Consul answers "no change". */
+  readonly wait: number;
+  /** How long `consul` checks keep their last result once Consul stops answering. */
+  readonly hold: number;
+  /** Services may ask for exec checks in their tags. */
+  readonly allowExec: boolean;
+}
+
+export const HTTP_DEFAULT_LISTEN: HostPort = { host: "127.0.0.1", port: 9179 };
+export const CONSUL_DEFAULTS = { address: "127.0.0.1:8500", tag: "exacast", interval: 1000, wait: 30_000, hold: 30_000 } as const;
+
+/** What a source of apps may ask for. */
+export interface ResolveRules {
+  /** `consul` checks are possible (Consul discovery is configured). */
+  readonly consul: boolean;
+  /** exec checks are allowed; otherwise `execRefused` says why not. */
+  readonly exec: boolean;
+  readonly execRefused?: string;
+}
+
+const CONFIG_RULES: ResolveRules = { consul: true, exec: true };
+
 export interface AnnouncerConfig extends Globals {
   readonly file: string;
   readonly ack: boolean;
@@ -58,6 +100,8 @@ export interface AnnouncerConfig extends Globals {
   readonly manageLoopback: boolean;
   readonly logFormat: LogFormat;
   readonly logLevel: LogLevel;
+  readonly http: HttpConfig | null;
+  readonly consul: ConsulConfig | null;
   readonly apps: readonly AppSpec[];
 }
 
@@ -79,8 +123,12 @@ const absolute = (p: string, baseDir: string) => (isAbsolute(p) ? p : resolve(ba
  * A validated app input → an AppSpec, or problems with paths relative to the
  * app. `baseDir` resolves relative file paths (the config file's folder).
  */
-export function resolveApp(a: AppInput, g: Globals, source: AppSource, baseDir: string): Result<AppSpec, string[]> {
+export function resolveApp(a: AppInput, g: Globals, source: AppSource, baseDir: string, rules: ResolveRules = CONFIG_RULES): Result<AppSpec, string[]> {
   const problems: string[] = [];
+  (a.checks ?? []).forEach((c, i) => {
+    if (c.kind === "consul" && !rules.consul) problems.push(`checks[${i}].consul: a consul check needs Consul discovery: set consul: in the config`);
+    if (c.kind === "exec" && !rules.exec) problems.push(`checks[${i}].exec: ${rules.execRefused ?? "exec checks are not allowed here"}`);
+  });
   const vips = a.vips ?? (a.vip ? [a.vip] : []);
   if (g.nextHop !== "self") {
     const nh = g.nextHop;
@@ -145,7 +193,12 @@ export function globalsOf(c: ConfigInput): Globals {
  * Config text → AnnouncerConfig, or every problem as `file: path: message`.
  * `overrides` are command-line flags (they win over file keys).
  */
-export function loadAnnouncerConfig(text: string, file: string, overrides: Record<string, unknown> = {}): Result<AnnouncerConfig, string[]> {
+export function loadAnnouncerConfig(
+  text: string,
+  file: string,
+  overrides: Record<string, unknown> = {},
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Result<AnnouncerConfig, string[]> {
   const parsed = loadConfig(configSchema, text, file, overrides);
   if (!parsed.ok) return parsed;
   const c = parsed.value;
@@ -158,10 +211,11 @@ export function loadAnnouncerConfig(text: string, file: string, overrides: Recor
     const prior = firstIndex.get(a.name);
     if (prior !== undefined) problems.push(`apps[${i}].name: duplicate app name ${JSON.stringify(a.name)} (also apps[${prior}])`);
     else firstIndex.set(a.name, i);
-    const r = resolveApp(a, g, "config", baseDir);
+    const r = resolveApp(a, g, "config", baseDir, { consul: c.consul != null, exec: true });
     if (r.ok) apps.push(r.value);
     else problems.push(...r.error.map((p) => `apps[${i}].${p}`));
   });
+  const consul = c.consul ? consulOf(c.consul, env, problems) : null;
   if (problems.length > 0) return err(problems.map((p) => `${file}: ${p}`));
   return ok({
     ...g,
@@ -172,6 +226,46 @@ export function loadAnnouncerConfig(text: string, file: string, overrides: Recor
     manageLoopback: c.manage_loopback ?? false,
     logFormat: c.log_format ?? "text",
     logLevel: c.log_level ?? "info",
+    http: c.http
+      ? {
+          listen: c.http.listen ?? HTTP_DEFAULT_LISTEN,
+          token: c.http.token ?? null,
+          stateFile: c.http.state_file ? absolute(c.http.state_file, baseDir) : null,
+          allowExec: c.http.allow_exec ?? false,
+        }
+      : null,
+    consul,
     apps,
   });
+}
+
+// Unset keys fall back to Consul's own environment variables, as its CLI and consul-template do.
+function consulOf(c: NonNullable<ConfigInput["consul"]>, env: Readonly<Record<string, string | undefined>>, problems: string[]): ConsulConfig {
+  let address = c.address;
+  if (!address) {
+    const fromEnv = env.CONSUL_HTTP_ADDR?.trim() || CONSUL_DEFAULTS.address;
+    const a = parseConsulAddress(fromEnv);
+    if (typeof a === "string") problems.push(`consul.address: not set, and CONSUL_HTTP_ADDR: ${a}`);
+    else address = a;
+  }
+  let token = c.token ?? null;
+  let tokenFrom: ConsulConfig["tokenFrom"] = token ? "config" : null;
+  const envToken = env.CONSUL_HTTP_TOKEN?.trim();
+  if (!token && envToken) {
+    if (/^[\x21-\x7e]{1,4096}$/.test(envToken)) {
+      token = envToken;
+      tokenFrom = "CONSUL_HTTP_TOKEN";
+    } else problems.push("consul.token: not set, and CONSUL_HTTP_TOKEN holds characters a token cannot have");
+  }
+  return {
+    address: address ?? { secure: false, host: "127.0.0.1", port: 8500 },
+    node: c.node ?? null,
+    token,
+    tokenFrom,
+    tag: c.tag ?? CONSUL_DEFAULTS.tag,
+    interval: c.interval ?? CONSUL_DEFAULTS.interval,
+    wait: c.wait ?? CONSUL_DEFAULTS.wait,
+    hold: c.hold ?? CONSUL_DEFAULTS.hold,
+    allowExec: c.allow_exec ?? false,
+  };
 }

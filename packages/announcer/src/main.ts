@@ -10,8 +10,10 @@ import { runAppChecks } from "./checks/index.js";
 import type { AnnouncerConfig } from "./config.js";
 import { loadAnnouncerConfig } from "./config.js";
 import { watchDrainFile } from "./drain.js";
+import { ConsulHealth } from "./consul/health.js";
 import { LoopbackManager } from "./loopback.js";
 import { formatCheckReport } from "./report.js";
+import { Runtime } from "./runtime.js";
 import { realClock } from "./scheduler.js";
 
 const PROGRAM = "exacast-announcer";
@@ -36,6 +38,11 @@ Options:
   --log-level L     debug | info | warn | error (default info)
   -h, --help        this text
   -V, --version     print the version
+
+With http: in the config it serves the registration API (PUT/DELETE
+/v1/apps/{name}, GET /v1/apps, GoCast's /register and /unregister), /metrics
+and /status; with consul: it announces the local Consul agent's services
+tagged "exacast" (exacast_vip=, exacast_port=, exacast_check= tags).
 
 Signals: SIGTERM/SIGINT withdraw every VIP (after drain_time) and exit 0;
 SIGUSR1 logs counters and check latency.
@@ -100,19 +107,33 @@ async function run(cfg: AnnouncerConfig): Promise<void> {
     setTimeout(() => process.exit(code), 1000).unref();
     process.stdout.write("", () => process.exit(code));
   };
+  // Consul's answers, read by `consul` checks; the Runtime's watch fills it.
+  const health = cfg.consul ? new ConsulHealth(cfg.consul.hold, realClock.now) : null;
+  const consul = health ? (service: string) => health.verdict(service) : undefined;
+  let runtime: Runtime | null = null;
   const announcer = new Announcer(
     { ...cfg, ack },
     {
       clock: realClock,
       random: Math.random,
       log,
-      write: (lines) => void process.stdout.write(lines.join("\n") + "\n"),
-      check: (e) => runAppChecks(e.spec.checks, { timeoutMs: e.spec.timers.timeout, app: e.spec.name }),
+      write: (lines) => {
+        runtime?.metrics.wrote(lines);
+        process.stdout.write(lines.join("\n") + "\n");
+      },
+      check: (e) => runAppChecks(e.spec.checks, { timeoutMs: e.spec.timers.timeout, app: e.spec.name, consul }),
+      onChecked: (e, r) => runtime?.metrics.checked(e, r),
       loopback: cfg.manageLoopback ? new LoopbackManager(log) : null,
       stopChecks: killExecChecks,
-      exit,
+      exit: (code) => {
+        // The API's sockets closed and the state file written, but never more than a second of waiting.
+        setTimeout(() => exit(code), 1000).unref();
+        void (runtime?.stop() ?? Promise.resolve()).finally(() => exit(code));
+      },
     },
   );
+  const version = packageVersion(new URL("../package.json", import.meta.url));
+  runtime = new Runtime(cfg, announcer, health, log, { version });
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     log.warn("stdout_closed", { error: e.code ?? e.message });
     void announcer.shutdown("stdout");
@@ -124,7 +145,7 @@ async function run(cfg: AnnouncerConfig): Promise<void> {
   process.on("SIGHUP", () => log.info("sighup_ignored"));
 
   log.info("start", {
-    version: packageVersion(new URL("../package.json", import.meta.url)),
+    version,
     config: cfg.file,
     apps: cfg.apps.length,
     ack,
@@ -145,4 +166,5 @@ async function run(cfg: AnnouncerConfig): Promise<void> {
     },
   );
   announcer.load(cfg.apps);
+  await runtime.start();
 }

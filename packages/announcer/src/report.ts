@@ -19,6 +19,21 @@ export function formatCheckReport(cfg: AnnouncerConfig): string {
     `next_hop ${nextHop(cfg.nextHop)}, community_asn ${cfg.communityAsn}, ack ${cfg.ack}, ` +
       `drain_file ${cfg.drainFile ?? "none"}, drain_time ${formatDuration(cfg.drainTime)}, manage_loopback ${cfg.manageLoopback}`,
   ];
+  const h = cfg.http;
+  if (h) {
+    out.push(
+      `http ${h.listen.host.includes(":") ? `[${h.listen.host}]` : h.listen.host}:${h.listen.port}, token ${h.token ? "set" : "none (no authentication)"}, ` +
+        `state_file ${h.stateFile ?? "none"}, allow_exec ${h.allowExec}`,
+    );
+  }
+  const c = cfg.consul;
+  if (c) {
+    out.push(
+      `consul ${c.address.secure ? "https" : "http"}://${c.address.host}:${c.address.port}, node ${c.node ?? "(from the agent)"}, ` +
+        `token ${c.tokenFrom ? `set (${c.tokenFrom})` : "none"}, tag ${c.tag}, interval ${formatDuration(c.interval)}, wait ${formatDuration(c.wait)}, ` +
+        `hold ${formatDuration(c.hold)}, allow_exec ${c.allowExec}`,
+    );
+  }
   for (const a of cfg.apps) {
     out.push("", `app ${a.name}`);
     out.push(`  vips      ${a.vips.map((v) => v.text).join(" ")}`);

@@ -82,6 +82,17 @@ export class Scheduler {
     this.slots.delete(name);
   }
 
+  /**
+   * Run `name`'s checks now rather than at their due time (something they
+   * read changed, e.g. Consul's checks). A run in progress is left alone.
+   */
+  poke(name: string): void {
+    const slot = this.slots.get(name);
+    if (!slot || slot.running || this.stopped) return;
+    this.unarm(slot);
+    this.arm(slot, this.deps.clock.now(), 0);
+  }
+
   stopAll(): void {
     this.stopped = true;
     for (const name of [...this.slots.keys()]) this.stop(name);

@@ -193,30 +193,22 @@ apps:
       - udp: { address: 127.0.0.1:53, send: "abc" }
       - exec: { command: "rm -rf /tmp/x" }
       - exec: []
-      - consul: {}
+      - consul: { service: "" }
       - file_absent: ""
 `);
     expect(p).toEqual([
       'apps[0].checks[0].tcp: expected host:port, got "nope"',
-      "apps[0].checks[1].tpc: unknown check kind; expected one of tcp, udp, http, exec, file_absent",
-      "apps[0].checks[2]: expected exactly one check kind (tcp, udp, http, exec, file_absent), got none",
-      "apps[0].checks[3]: expected exactly one check kind (tcp, udp, http, exec, file_absent), got tcp, http",
+      "apps[0].checks[1].tpc: unknown check kind; expected one of tcp, udp, http, exec, file_absent, consul",
+      "apps[0].checks[2]: expected exactly one check kind (tcp, udp, http, exec, file_absent, consul), got none",
+      "apps[0].checks[3]: expected exactly one check kind (tcp, udp, http, exec, file_absent, consul), got tcp, http",
       'apps[0].checks[4].http: expected an http:// or https:// URL, got "ftp://127.0.0.1/"',
       "apps[0].checks[5].http.status: expected an HTTP status 100..599",
       "apps[0].checks[6].udp.send: expected hex bytes, e.g. 0a1b2c (an even number of 0-9 a-f)",
       "apps[0].checks[7].exec.command: a command string runs through /bin/sh only with shell: true; otherwise give an argument array",
       "apps[0].checks[8].exec: expected the program and its arguments, e.g. [/usr/local/bin/check-web, --fast]",
-      "apps[0].checks[9].consul: consul checks arrive with Consul discovery and are not supported by this version",
+      "apps[0].checks[9].consul.service: expected a Consul service ID or name",
       "apps[0].checks[10].file_absent: expected a file path",
     ]);
-  });
-
-  it("keys of later releases are refused rather than silently ignored", () => {
-    expect(problems('http: { listen: "127.0.0.1:9179" }\nconsul: { address: "127.0.0.1:8500" }\n')).toEqual([
-      "http: the HTTP registration API is not supported by this version; remove the key or set it to null",
-      "consul: Consul discovery is not supported by this version; remove the key or set it to null",
-    ]);
-    expect(load("http: null\nconsul: null\n").apps).toEqual([]);
   });
 
   it("YAML errors name the file and line", () => {

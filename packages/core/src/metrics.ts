@@ -54,6 +54,18 @@ export class Counter extends Metric {
   get(labels?: Labels): number {
     return this.values.get(labelKey(this.labelNames, labels)) ?? 0;
   }
+  /** Forget one series, e.g. of an app that was removed. */
+  remove(labels: Labels): void {
+    this.values.delete(labelKey(this.labelNames, labels));
+  }
+  /** inc() for one series with its labels resolved once, for hot paths. */
+  bind(labels?: Labels): (n?: number) => void {
+    const k = labelKey(this.labelNames, labels);
+    return (n = 1) => {
+      if (n < 0) throw new Error("a counter only goes up");
+      this.values.set(k, (this.values.get(k) ?? 0) + n);
+    };
+  }
   samples(): string[] {
     if (this.values.size === 0 && this.labelNames.length === 0) return [sample(this.name, "", 0)];
     return [...this.values].map(([k, v]) => sample(this.name, k, v));
@@ -95,7 +107,14 @@ export class Histogram extends Metric {
     if (buckets.some((b, i) => i > 0 && b <= buckets[i - 1]!)) throw new Error("buckets must increase");
   }
   observe(labels: Labels | undefined, v: number): void {
+    this.observeKey(labelKey(this.labelNames, labels), v);
+  }
+  /** observe() for one series with its labels resolved once, for hot paths. */
+  bind(labels?: Labels): (v: number) => void {
     const k = labelKey(this.labelNames, labels);
+    return (v) => this.observeKey(k, v);
+  }
+  private observeKey(k: string, v: number): void {
     let s = this.series.get(k);
     if (!s) this.series.set(k, (s = { counts: this.buckets.map(() => 0), sum: 0, count: 0 }));
     for (let i = 0; i < this.buckets.length; i++) if (v <= this.buckets[i]!) s.counts[i]!++;

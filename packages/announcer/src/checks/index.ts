@@ -24,11 +24,19 @@ export async function runCheck(spec: CheckSpec, ctx: CheckContext): Promise<Chec
         return await execCheck(spec.command, spec.shell, ctx.timeoutMs, ctx.app);
       case "file_absent":
         return await fileAbsentCheck(spec.path);
+      case "consul":
+        return consulCheck(spec.service ?? ctx.app, ctx);
     }
   } catch (e) {
     // A check is an adapter around the outside world: whatever it throws is a failed check, not a crash.
     return { kind: spec.kind, ok: false, reason: `check failed: ${oneLine((e as Error).message ?? String(e))}`, latencyMs: 0 };
   }
+}
+
+function consulCheck(service: string, ctx: CheckContext): CheckResult {
+  const start = performance.now();
+  const v = ctx.consul ? ctx.consul(service) : { ok: false, reason: "Consul discovery is not configured (consul: in the config)" };
+  return { kind: "consul", ok: v.ok, reason: oneLine(v.reason), latencyMs: performance.now() - start };
 }
 
 export interface AppCheckResult extends Outcome {

@@ -29,7 +29,12 @@ export type CheckSpec =
       readonly command: readonly string[] | string;
       readonly shell: boolean;
     }
-  | { readonly kind: "file_absent"; readonly path: string };
+  | { readonly kind: "file_absent"; readonly path: string }
+  | {
+      readonly kind: "consul";
+      /** The Consul service ID (or, failing that, name) whose checks must pass; null: the app's name. */
+      readonly service: string | null;
+    };
 
 export type CheckKind = CheckSpec["kind"];
 
@@ -43,11 +48,16 @@ export interface CheckResult {
   readonly maintenance?: boolean;
 }
 
+/** A `consul` check's verdict, read from what the Consul watch last saw (no request per check). */
+export type ConsulVerdict = (service: string) => { readonly ok: boolean; readonly reason: string };
+
 /** What a check needs besides its spec. */
 export interface CheckContext {
   readonly timeoutMs: number;
-  /** The app's name, for exec checks' environment. */
+  /** The app's name, for exec checks' environment and the default Consul service. */
   readonly app: string;
+  /** Present when Consul discovery is configured. */
+  readonly consul?: ConsulVerdict;
 }
 
 export type CheckRunner = (spec: CheckSpec, ctx: CheckContext) => Promise<CheckResult>;
@@ -73,6 +83,8 @@ export function describeCheck(c: CheckSpec): string {
       return typeof c.command === "string" ? `exec (shell) ${JSON.stringify(c.command)}` : `exec ${JSON.stringify(c.command)}`;
     case "file_absent":
       return `file_absent ${c.path}`;
+    case "consul":
+      return c.service === null ? "consul (the service named as the app)" : `consul service ${JSON.stringify(c.service)}`;
   }
 }
 

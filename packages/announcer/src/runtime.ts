@@ -1,0 +1,194 @@
+// Everything beside the health checks that the announcer runs when the
+// config asks for it: metrics (always counted, served with the API), the
+// HTTP API with its apps and state file, and Consul discovery. Wired to one
+// Announcer; started after the config's apps are loaded.
+
+import { dirname, resolve as resolvePath } from "node:path";
+import type { Logger } from "@exacast/core";
+import type { Announcer } from "./announcer.js";
+import type { ApiBackend } from "./api.js";
+import type { RequestContext } from "./app-request.js";
+import type { AnnouncerConfig } from "./config.js";
+import { ConsulApps } from "./consul/apps.js";
+import type { ConsulApi } from "./consul/client.js";
+import { createConsulApi } from "./consul/client.js";
+import { ConsulDiscovery } from "./consul/discovery.js";
+import type { ConsulHealth } from "./consul/health.js";
+import { HttpApps } from "./http-apps.js";
+import { ApiServer } from "./http-server.js";
+import { AnnouncerMetrics } from "./metrics.js";
+import { StateFile } from "./state-file.js";
+import type { ToIso } from "./views.js";
+import { appJson, appsJson, isoFrom } from "./views.js";
+
+export interface RuntimeOptions {
+  readonly version: string;
+  /** The Consul API (tests may give their own); created from the config otherwise. */
+  readonly consulApi?: ConsulApi;
+}
+
+export class Runtime {
+  readonly metrics: AnnouncerMetrics;
+  readonly httpApps: HttpApps | null = null;
+  readonly server: ApiServer | null = null;
+  readonly discovery: ConsulDiscovery | null = null;
+  private readonly consulApps: ConsulApps | null = null;
+  private readonly store: StateFile | null = null;
+  private readonly toIso: ToIso;
+  private readonly startedAt = Date.now();
+
+  constructor(
+    private readonly cfg: AnnouncerConfig,
+    private readonly announcer: Announcer,
+    private readonly health: ConsulHealth | null,
+    private readonly log: Logger,
+    private readonly opts: RuntimeOptions,
+  ) {
+    const now = () => performance.now();
+    this.toIso = isoFrom(now);
+    const reg = announcer.registry;
+    this.metrics = new AnnouncerMetrics({
+      apps: () => reg.entries(),
+      announced: () => announcer.announced().keys(),
+      draining: () => announcer.isDraining,
+      link: () => announcer.link.stats,
+      resends: () => announcer.stats.resends,
+      consul: () => (cfg.consul ? { ...(this.discovery?.status ?? { reachable: null, errors: 0, updates: 0 }), skipped: this.consulApps?.skipped ?? 0 } : null),
+    });
+    reg.on((ev) => {
+      if (ev.kind === "removed") this.metrics.removed(ev.entry.spec.name);
+    });
+    const base = { globals: cfg, baseDir: dirname(resolvePath(cfg.file)) };
+    if (cfg.http) {
+      const ctx: RequestContext = {
+        ...base,
+        rules: {
+          consul: cfg.consul !== null,
+          exec: cfg.http.allowExec,
+          execRefused: "exec checks run commands on this host and are refused over HTTP; set http.allow_exec: true in the config to allow them",
+        },
+      };
+      this.store = cfg.http.stateFile ? new StateFile(cfg.http.stateFile, log) : null;
+      this.httpApps = new HttpApps(reg, ctx, { allowExec: cfg.http.allowExec }, this.store, log, (name) => this.app(name));
+      this.server = new ApiServer(
+        { listen: cfg.http.listen, token: cfg.http.token, onReply: (route, code) => this.metrics.request(route, code) },
+        this.backend(),
+        log,
+      );
+    }
+    if (cfg.consul && health) {
+      const c = cfg.consul;
+      const ctx: RequestContext = {
+        ...base,
+        rules: { consul: true, exec: c.allowExec, execRefused: "exec checks from Consul tags are refused; set consul.allow_exec: true to allow them" },
+      };
+      const apps = new ConsulApps(reg, { tag: c.tag, allowExec: c.allowExec }, ctx, log);
+      this.consulApps = apps;
+      this.discovery = new ConsulDiscovery(c, {
+        api: opts.consulApi ?? createConsulApi(c),
+        health,
+        log,
+        now,
+        sink: (services) => apps.sync(services),
+        onChecks: () => this.consulChecksChanged(),
+      });
+    }
+  }
+
+  /** State file apps first (so the API never shows a half-restored set), then the API, then Consul. */
+  async start(): Promise<void> {
+    if (this.store && this.httpApps) {
+      const saved = this.store.load();
+      this.httpApps.restore(saved);
+      if (saved.length > 0) this.log.info("state_file_loaded", { file: this.store.path, apps: this.httpApps.size });
+    }
+    const h = this.cfg.http;
+    if (h && h.token === null && !isLoopback(h.listen.host)) {
+      // Anyone who reaches this address can then announce routes from this host.
+      this.log.warn("http_no_token", { address: h.listen.host, hint: "the API listens beyond loopback without http.token: set a token" });
+    }
+    await this.server?.start();
+    if (this.discovery) {
+      const c = this.cfg.consul!;
+      this.log.info("consul_start", {
+        address: `${c.address.secure ? "https" : "http"}://${c.address.host}:${c.address.port}`,
+        node: c.node ?? "(from the agent)",
+        tag: c.tag,
+        token: c.tokenFrom ?? "none",
+      });
+      this.discovery.start();
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.discovery?.stop();
+    await this.server?.stop();
+    await this.store?.flushed();
+  }
+
+  app(name: string): unknown {
+    const e = this.announcer.registry.get(name);
+    return e ? appJson(e, this.toIso) : undefined;
+  }
+
+  status(): unknown {
+    const a = this.announcer;
+    const l = a.link.stats;
+    const d = this.discovery?.status;
+    return {
+      program: "exacast-announcer",
+      version: this.opts.version,
+      pid: process.pid,
+      started: new Date(this.startedAt).toISOString(),
+      draining: a.isDraining,
+      stopping: a.isStopping,
+      announced: [...a.announced().values()].map((r) => ({ vip: r.prefix.text, command: r.announce })),
+      exabgp: { commands: l.commands, acks: l.acks, ack_errors: l.ackErrors, ack_timeouts: l.ackTimeouts, resends: a.stats.resends },
+      http: this.cfg.http ? { apps: this.httpApps?.size ?? 0, state_file: this.cfg.http.stateFile } : null,
+      consul: d
+        ? {
+            node: d.node,
+            reachable: d.reachable,
+            last_error: d.lastError,
+            outage_since: d.since === null ? null : this.toIso(d.since),
+            updates: d.updates,
+            errors: d.errors,
+            services: d.services,
+            skipped: this.consulApps?.skipped ?? 0,
+          }
+        : null,
+      apps: appsJson(a.registry.entries(), this.toIso),
+    };
+  }
+
+  private backend(): ApiBackend {
+    const apps = this.httpApps!;
+    const announcer = this.announcer;
+    return {
+      apps: () => appsJson(announcer.registry.entries(), this.toIso),
+      app: (name) => this.app(name),
+      put: (name, body) => apps.put(name, body),
+      remove: (name) => apps.remove(name),
+      register: (q) => apps.register(q),
+      unregister: (q) => apps.unregister(q),
+      metrics: () => this.metrics.render(),
+      status: () => this.status(),
+      get stopping() {
+        return announcer.isStopping;
+      },
+    };
+  }
+
+  // Consul's checks changed: the apps whose `consul` verdict moved are checked now, not at their next interval.
+  private consulChecksChanged(): void {
+    const health = this.health!;
+    for (const e of this.announcer.registry.entries()) {
+      const moved = e.spec.checks.some((c, i) => c.kind === "consul" && health.verdict(c.service ?? e.spec.name).ok !== (e.results[i]?.ok ?? null));
+      if (moved) this.announcer.checkNow(e.spec.name);
+    }
+  }
+}
+
+function isLoopback(host: string): boolean {
+  return host === "::1" || host === "localhost" || /^127\./.test(host);
+}

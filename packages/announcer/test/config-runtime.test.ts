@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import type { AnnouncerConfig } from "../src/config.js";
+import { loadAnnouncerConfig } from "../src/config.js";
+
+const FILE = "/etc/exacast/announcer.yaml";
+
+function load(text: string): AnnouncerConfig {
+  const r = loadAnnouncerConfig(text, FILE, {}, {});
+  if (!r.ok) throw new Error(r.error.join("\n"));
+  return r.value;
+}
+
+function problems(text: string): string[] {
+  const r = loadAnnouncerConfig(text, FILE, {}, {});
+  if (r.ok) throw new Error("expected the config to be refused");
+  return r.error.map((l) => l.replace(`${FILE}: `, ""));
+}
+
+describe("config: http and consul", () => {
+  it("http: defaults, and what a token may hold", () => {
+    expect(load("http: {}\n").http).toEqual({ listen: { host: "127.0.0.1", port: 9179 }, token: null, stateFile: null, allowExec: false });
+    expect(load('http: { listen: "[::1]:9000", token: abc, state_file: apps.json, allow_exec: true }\n').http).toEqual({
+      listen: { host: "::1", port: 9000 },
+      token: "abc",
+      stateFile: "/etc/exacast/apps.json",
+      allowExec: true,
+    });
+    expect(problems('http: { listen: nowhere, token: "a b", port: 1 }\n')).toEqual([
+      'http.listen: expected host:port, got "nowhere"',
+      "http.token: expected visible ASCII characters only (no spaces or control characters)",
+      'http: Unrecognized key: "port"',
+    ]);
+    expect(load("http: null\nconsul: null\n")).toMatchObject({ http: null, consul: null });
+  });
+
+  it("consul: defaults, CONSUL_HTTP_ADDR and CONSUL_HTTP_TOKEN when the keys are unset", () => {
+    const c = (text: string, env: Record<string, string> = {}) => {
+      const r = loadAnnouncerConfig(text, FILE, {}, env);
+      if (!r.ok) throw new Error(r.error.join("\n"));
+      return r.value.consul;
+    };
+    expect(c("consul: {}\n")).toEqual({
+      address: { secure: false, host: "127.0.0.1", port: 8500 },
+      node: null,
+      token: null,
+      tokenFrom: null,
+      tag: "exacast",
+      interval: 1000,
+      wait: 30_000,
+      hold: 30_000,
+      allowExec: false,
+    });
+    expect(c("consul: {}\n", { CONSUL_HTTP_ADDR: "https://10.0.0.1:8501", CONSUL_HTTP_TOKEN: "t0k" })).toMatchObject({
+      address: { secure: true, host: "10.0.0.1", port: 8501 },
+      token: "t0k",
+      tokenFrom: "CONSUL_HTTP_TOKEN",
+    });
+    expect(c('consul: { address: "127.0.0.1:9500", token: mine, node: edge1, tag: anycast, interval: 250ms, wait: 10s, hold: 5s }\n', { CONSUL_HTTP_TOKEN: "env" })).toMatchObject({
+      address: { host: "127.0.0.1", port: 9500 },
+      token: "mine",
+      tokenFrom: "config",
+      node: "edge1",
+      tag: "anycast",
+      interval: 250,
+      wait: 10_000,
+      hold: 5000,
+    });
+    expect(problems("consul: { address: 'ftp://x:1', tag: 'a=b', wait: 1h, node: 'a/b' }\n")).toEqual([
+      'consul.address: expected host:port or http(s)://host:port, got "ftp://x:1"',
+      "consul.node: expected a Consul node name (no spaces, /, ?, # or %)",
+      "consul.tag: expected 1-64 characters of A-Z a-z 0-9 _ . : -",
+      "consul.wait: wait must be 1s..10m (Consul's limit)",
+    ]);
+  });
+
+  it("a consul check needs the consul: section", () => {
+    const app = "apps:\n  - { name: web, vip: 10.0.0.1/32, checks: [{ consul: {} }, { consul: { service: web-1 } }] }\n";
+    expect(problems(app)).toEqual([
+      "apps[0].checks[0].consul: a consul check needs Consul discovery: set consul: in the config",
+      "apps[0].checks[1].consul: a consul check needs Consul discovery: set consul: in the config",
+    ]);
+    expect(load(`consul: {}\n${app}`).apps[0]!.checks).toEqual([
+      { kind: "consul", service: null },
+      { kind: "consul", service: "web-1" },
+    ]);
+  });
+});
