@@ -5,7 +5,7 @@
 // nothing else, one with net.connect (the plain way), one with the TCP
 // handle the announcer uses. On loopback the kernel does both ends of every
 // handshake in the connecting process, so most of the floor is system time.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -46,6 +46,18 @@ for (const port of ports) {
 
 async function floor(script, ports) {
   const p = spawn(process.execPath, ["--input-type=module", "-e", script, JSON.stringify(ports)], { stdio: "inherit" });
+  await sleep(2000);
+  const f = await measure(p.pid, FLOOR_S);
+  p.kill("SIGKILL");
+  return f;
+}
+
+/** The same connections from C (no event loop): the kernel's share, when a compiler is there. */
+async function cFloor(ports) {
+  const exe = `${dir}/tcp-connect-floor`;
+  const cc = spawnSync("cc", ["-O2", "-o", exe, fileURLToPath(new URL("tcp-connect-floor.c", import.meta.url))], { stdio: "ignore" });
+  if (cc.status !== 0) return null;
+  const p = spawn(exe, [String(FLOOR_S + 5), String(APPS), ...ports.map(String)], { stdio: "ignore" });
   await sleep(2000);
   const f = await measure(p.pid, FLOOR_S);
   p.kill("SIGKILL");
@@ -95,19 +107,23 @@ try {
 
   const fNet = await floor(FLOOR_NET, backends.ports);
   const fHandle = await floor(FLOOR_HANDLE, backends.ports);
+  const fC = await cFloor(backends.ports);
   const line = (r) => `${r.cpuPct.toFixed(1)}% of a core (system ${r.sysPct.toFixed(1)}%), RSS ${r.rssMb.toFixed(0)} MB`;
 
   console.log(`announcer: ${m.cpuSeconds.toFixed(2)} CPU s in ${WINDOW_S} s = ${line(m)} (peak ${m.hwmMb.toFixed(0)} MB)`);
   console.log(`floor, bare net.connect loop:  ${line(fNet)}`);
   console.log(`floor, bare TCP-handle loop:   ${line(fHandle)}`);
+  if (fC) console.log(`floor, C connect loop (kernel): ${line(fC)}`);
+  else console.log("floor, C connect loop: no C compiler (cc) here, not measured");
   console.log(`check latency over ${checks} checks: p50 ${p50} ms, p99 ${p99} ms`);
   console.log(`ratio announcer / handle floor: CPU ${(m.cpuPct / fHandle.cpuPct).toFixed(2)}×, RSS ${(m.hwmMb / fHandle.rssMb).toFixed(2)}×`);
   console.log(`ratio announcer / net.connect floor: CPU ${(m.cpuPct / fNet.cpuPct).toFixed(2)}×`);
+  if (fC) console.log(`ratio announcer / C floor: CPU ${(m.cpuPct / fC.cpuPct).toFixed(2)}× — the kernel alone costs ${fC.cpuPct.toFixed(1)}% of the 10% target`);
   console.log(`exit on SIGTERM: code ${exit.code}, ${withdrawn} withdrawals written`);
   ok = verdict("announcer CPU", m.cpuPct, 10, { higherIsBetter: false, unit: "%" }) && ok;
   ok = verdict("announcer peak RSS", m.hwmMb, 150, { higherIsBetter: false, unit: " MB" }) && ok;
   ok = verdict("withdrawn on SIGTERM", withdrawn, APPS) && ok;
-  ok = verdict("exit code", exit.code === 0 ? 1 : 0, 1) && ok;
+  ok = verdict("exit code 0 on SIGTERM (1 = yes)", exit.code === 0 ? 1 : 0, 1) && ok;
 } finally {
   ann.child.kill("SIGKILL");
   await backends.close();
