@@ -114,6 +114,27 @@ const textMutators: ((r: Random, s: string) => string)[] = [
   (r, s) => s.replace(/\b\d+\b/, () => pick(r, ["1e400", "-1e400", "99999999999999999999", "0x10", "01"])),
   // two messages on one line
   (r, s) => s + s,
+  // another spelling of an address the parser accepts (bare /32 or /128, upper
+  // case, zeros written out): a held prefix named without its canonical text
+  (r, s) =>
+    pick(r, [
+      () => s.replace(/"(\d+\.\d+\.\d+\.\d+)\/32"/, '"$1"'),
+      () => s.replace(/"([0-9a-f:]+:[0-9a-f:]*)\/128"/, '"$1"'),
+      () => s.replace(/"([0-9a-f:]+:[0-9a-f:]*\/\d+)"/, (_m, p: string) => `"${p.toUpperCase()}"`),
+      () =>
+        s.replace(/"([0-9a-f:]*?)::([0-9a-f:]*)\/(\d+)"/, (m, a: string, b: string, l: string) => {
+          const left = a ? a.split(":") : [];
+          const right = b ? b.split(":") : [];
+          const zeros = 8 - left.length - right.length;
+          return zeros < 1 ? m : `"${[...left, ...Array<string>(zeros).fill("0"), ...right].join(":")}/${l}"`;
+        }),
+    ])(),
+  // a piece of the line spliced into itself: keys and values out of place
+  (r, s) => {
+    const i = int(r, s.length);
+    const j = int(r, s.length);
+    return s.slice(0, i) + s.slice(j, j + int(r, 200)) + s.slice(i);
+  },
 ];
 
 /** One mutated line from a seed line. */
@@ -135,4 +156,21 @@ export function mutate(r: Random, line: string): string {
 export function* mutations(seeds: readonly string[], count: number, seed = 1): Generator<string> {
   const r = seeded(seed);
   for (let i = 0; i < count; i++) yield mutate(r, pick(r, seeds));
+}
+
+// Bytes no UTF-8 encoder writes: a stray continuation byte, an overlong "/",
+// a UTF-16 surrogate, a code point past U+10FFFF, a sequence cut short, 0xFF.
+const INVALID_UTF8: readonly number[][] = [[0x80], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80], [0xe2, 0x82], [0xff], [0xc3, 0x28]];
+
+/**
+ * One line as raw bytes, damaged below the character level (for a program's
+ * stdin): invalid UTF-8, NUL bytes, a CR before the newline. Never a newline:
+ * the caller decides where lines end.
+ */
+export function mutateBytes(r: Random, line: string): Buffer {
+  const b = Buffer.from(line, "utf8");
+  const at = int(r, b.length + 1);
+  const insert = pick(r, [() => Buffer.from(pick(r, INVALID_UTF8)), () => Buffer.alloc(1 + int(r, 3)), () => Buffer.from([0x00, 0xff, 0xfe])])();
+  const out = Buffer.concat([b.subarray(0, at), insert, b.subarray(at)]);
+  return r() < 0.1 ? Buffer.concat([out, Buffer.from("\r")]) : out;
 }

@@ -2,6 +2,12 @@
 // (`haproxy -c -f "$EXACAST_CANDIDATE"`), in its own process group so a
 // timeout kills everything it started. Its stdin is closed and its output
 // captured: the listener's stdin and stdout belong to ExaBGP.
+//
+// The outcome is decided when the shell exits, not when its output ends: a
+// reload that starts a daemon (`service foo restart` from an old init script,
+// `setsid prog &`) leaves it holding the pipes, and waiting for them to close
+// would hold every later render until that daemon exits. What it wrote by
+// OUTPUT_DRAIN_MS after the exit is kept; the pipes are then let go.
 
 // execa costs ~90 ms to import: loaded on the first command, not at start.
 let execaModule: Promise<typeof import("execa")> | undefined;
@@ -17,6 +23,7 @@ export interface CommandOutcome {
 
 const MAX_OUTPUT = 4000;
 const KILL_GRACE_MS = 2000;
+const OUTPUT_DRAIN_MS = 200;
 
 function killGroup(pid: number | undefined, sig: NodeJS.Signals): void {
   if (pid === undefined) return;
@@ -43,6 +50,12 @@ export async function runCommand(command: string, opts: { timeoutMs: number; env
   });
   let timedOut = false;
   let hardKill: NodeJS.Timeout | undefined;
+  let drain: NodeJS.Timeout | undefined;
+  child.once("exit", () => {
+    drain = setTimeout(() => {
+      for (const s of [child.stdout, child.stderr, child.all]) s?.destroy();
+    }, OUTPUT_DRAIN_MS);
+  });
   const timer = setTimeout(() => {
     timedOut = true;
     killGroup(child.pid, "SIGTERM");
@@ -50,6 +63,7 @@ export async function runCommand(command: string, opts: { timeoutMs: number; env
   }, opts.timeoutMs);
   const r = await child;
   clearTimeout(timer);
+  clearTimeout(drain);
   if (hardKill !== undefined) {
     clearTimeout(hardKill);
     killGroup(child.pid, "SIGKILL");

@@ -7,6 +7,7 @@ import type { Logger } from "@exacast/core";
 import { readIfExists, replaceFile } from "./atomic-file.js";
 import { runCommand } from "./command.js";
 import { Debouncer } from "./debounce.js";
+import { causeOf, FailureLog } from "./failure-log.js";
 import { startHttp, stopHttp } from "./http.js";
 import { Ingest } from "./ingest.js";
 import { ListenerMetrics } from "./metrics.js";
@@ -35,6 +36,7 @@ export class ListenerDaemon {
   private debouncer: Debouncer;
   private http: Server | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** Grace timers, one per stale period (`<neighbor> <period>`). */
   private readonly staleTimers = new Map<string, NodeJS.Timeout>();
   private cycle: Promise<void> | undefined;
   private seenVersion = 0;
@@ -43,6 +45,7 @@ export class ListenerDaemon {
   private force = false;
   private stopping = false;
   private rejectWindow = { start: 0, logged: 0, suppressed: 0 };
+  private readonly stateFileFailures = new FailureLog();
   private readonly now: () => number;
   private readonly run: CommandRunner;
   /** Renders done (all templates of one cycle count once): tests and benches read it. */
@@ -58,7 +61,7 @@ export class ListenerDaemon {
     this.run = opts.run ?? runCommand;
     const c = setup.config;
     this.rib = new Rib({ communityAsn: c.communityAsn, maxRoutes: c.maxRoutes });
-    this.ingest = new Ingest(this.rib, { staleGraceMs: c.staleGraceMs }, this.hooks());
+    this.ingest = new Ingest(this.rib, { staleGraceMs: c.staleGraceMs, now: this.now }, this.hooks());
     this.debouncer = new Debouncer(c.debounceMs, c.maxWaitMs);
     this.jobs = this.makeJobs(setup);
     this.metrics = new ListenerMetrics({ rib: () => this.rib, stats: () => this.ingest.stats, services: () => this.services() });
@@ -138,7 +141,7 @@ export class ListenerDaemon {
   }
 
   private makeJobs(setup: Setup): RenderJob[] {
-    return setup.config.templates.map((spec, i) => new RenderJob(spec, setup.templates[i]!, this.run, this.log));
+    return setup.config.templates.map((spec, i) => new RenderJob(spec, setup.templates[i]!, this.run, this.log, this.now));
   }
 
   private httpHandlers() {
@@ -201,7 +204,14 @@ export class ListenerDaemon {
       /* unreadable: try to replace it */
     }
     const r = await replaceFile(file, json);
-    if (!r.ok) this.log.error("state file not written", { file, error: r.error });
+    if (r.ok) {
+      const back = this.stateFileFailures.succeeded(this.now());
+      if (back) this.log.info("state file written again", { file, failures: back.failures, after_ms: Math.round(back.afterMs) });
+      return;
+    }
+    const v = this.stateFileFailures.failed(causeOf("write", r.error), this.now());
+    if (v.log === "first") this.log.error("state file not written", { file, error: r.error });
+    else if (v.log === "reminder") this.log.error("still failing: state file not written", { file, error: r.error, failures: v.failures, since_ms: Math.round(v.sinceMs) });
   }
 
   private hooks() {
@@ -210,7 +220,7 @@ export class ListenerDaemon {
       state: (neighbor: string, state: string, reason: string | undefined) => {
         this.log.info("neighbor", { neighbor, state, ...(reason ? { reason } : {}) });
       },
-      staleStarted: (neighbor: string, stopping: boolean) => this.armStale(neighbor, stopping),
+      staleStarted: (neighbor: string, stopping: boolean, period: number) => this.armStale(neighbor, stopping, period),
       refused: (neighbor: string, prefix: string) => {
         if (this.ingest.stats.refused === 1 || this.ingest.stats.refused % 10_000 === 0) {
           this.log.warn("max_routes reached: new service routes are not held", { neighbor, prefix, max_routes: this.setup.config.maxRoutes, refused: this.ingest.stats.refused });
@@ -229,17 +239,17 @@ export class ListenerDaemon {
     };
   }
 
-  private armStale(neighbor: string, stopping: boolean): void {
-    clearTimeout(this.staleTimers.get(neighbor));
+  private armStale(neighbor: string, stopping: boolean, period: number): void {
     // ExaBGP stopping closes our stdin right after; should it go on talking
     // to us anyway, the routes go after STOPPING_GRACE_MS.
     const grace = stopping ? Math.max(this.setup.config.staleGraceMs, STOPPING_GRACE_MS) : this.setup.config.staleGraceMs;
     this.log.info(stopping ? "ExaBGP is stopping: keeping routes" : "session down, keeping routes for stale_grace", { neighbor, grace_ms: grace });
+    const key = `${neighbor} ${period}`;
     this.staleTimers.set(
-      neighbor,
+      key,
       setTimeout(() => {
-        this.staleTimers.delete(neighbor);
-        const n = this.rib.expireStale(neighbor);
+        this.staleTimers.delete(key);
+        const n = this.rib.expireStale(neighbor, period);
         if (n > 0) this.log.info("stale routes removed", { neighbor, routes: n });
         if (this.rib.version !== this.seenVersion) this.changed();
       }, grace),

@@ -16,10 +16,10 @@ export interface IngestHooks {
   rejected?(lineNo: number, reason: RejectReason, error: string): void;
   state?(neighbor: string, state: string, reason: string | undefined): void;
   /**
-   * A stale period started for `neighbor`: arm its timer. `stopping`: the
-   * session went down because ExaBGP itself is shutting down.
+   * Stale period `period` started for `neighbor`: arm its timer. `stopping`:
+   * the session went down because ExaBGP itself is shutting down.
    */
-  staleStarted?(neighbor: string, stopping: boolean): void;
+  staleStarted?(neighbor: string, stopping: boolean, period: number): void;
   /** max_routes is reached: a new route was not held. */
   refused?(neighbor: string, prefix: string): void;
   eor?(neighbor: string, family: string): void;
@@ -37,6 +37,8 @@ export interface IngestStats {
 
 export interface IngestOptions {
   staleGraceMs: number;
+  /** Milliseconds, for withdrawals a session loss follows (stale_grace); default performance.now. */
+  now?: () => number;
   /** Parse every line (the `render` subcommand, and tests comparing against it). */
   parseAll?: boolean;
 }
@@ -51,6 +53,10 @@ export class Ingest {
     private readonly hooks: IngestHooks = {},
   ) {
     this.prefilter = new Prefilter(rib.communityAsn, rib);
+  }
+
+  private now(): number {
+    return this.opts.now?.() ?? performance.now();
   }
 
   setStaleGrace(ms: number): void {
@@ -98,7 +104,7 @@ export class Ingest {
         return;
       }
       case "withdraw":
-        this.rib.withdraw(ev.neighbor, ev.prefix, ev.pathId);
+        this.rib.withdraw(ev.neighbor, ev.prefix, ev.pathId, this.opts.staleGraceMs > 0 ? this.now() : undefined);
         return;
       case "state":
         if (ev.state === "down") {
@@ -106,7 +112,8 @@ export class Ingest {
           // (as consul-template keeps its last render when Consul goes away)
           // instead of being emptied just before the listener exits.
           const stopping = EXABGP_STOPPING.test(ev.reason ?? "");
-          if (this.rib.sessionDown(ev.neighbor, stopping || this.opts.staleGraceMs > 0)) this.hooks.staleStarted?.(ev.neighbor, stopping);
+          const period = this.rib.sessionDown(ev.neighbor, stopping || this.opts.staleGraceMs > 0, this.now());
+          if (period > 0) this.hooks.staleStarted?.(ev.neighbor, stopping, period);
         } else this.rib.setState(ev.neighbor, ev.state);
         this.hooks.state?.(ev.neighbor, ev.state, ev.reason);
         return;

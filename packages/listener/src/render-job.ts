@@ -2,12 +2,14 @@
 // render → compare with the file → temp file → check → rename → reload. Any
 // failure leaves the destination as it was (a failed reload puts the old text
 // back, so the file on disk stays what the running service loaded) and is
-// logged with the template's name; the next change tries again.
+// logged with the template's name (once per cause: see failure-log.ts); the
+// next change tries again.
 
 import type { Logger } from "@exacast/core";
 import { readIfExists, removeFile, replaceFile } from "./atomic-file.js";
 import type { CommandOutcome } from "./command.js";
 import type { TemplateSpec } from "./config.js";
+import { causeOf, FailureLog } from "./failure-log.js";
 import type { TemplateData } from "./services.js";
 import type { CompiledTemplate } from "./template.js";
 
@@ -24,12 +26,14 @@ export type CommandRunner = (command: string, opts: { timeoutMs: number; env?: R
 
 export class RenderJob {
   last: { result: RenderResult; at: string; error?: string } | undefined;
+  private readonly failures = new FailureLog();
 
   constructor(
     readonly spec: TemplateSpec,
     readonly template: CompiledTemplate,
     private readonly run: CommandRunner,
     private readonly log: Logger,
+    private readonly now: () => number = Date.now,
   ) {}
 
   private get fields() {
@@ -38,6 +42,10 @@ export class RenderJob {
 
   async render(data: TemplateData): Promise<RenderReport> {
     const report = await this.attempt(data);
+    if (report.result === "written" || report.result === "unchanged") {
+      const r = this.failures.succeeded(this.now());
+      if (r) this.log.info("recovered", { ...this.fields, failures: r.failures, after_ms: Math.round(r.afterMs), cause: r.cause });
+    }
     this.last = { result: report.result, at: new Date().toISOString(), ...(report.error ? { error: report.error } : {}) };
     return report;
   }
@@ -49,7 +57,7 @@ export class RenderJob {
       text = this.template.render(data);
     } catch (e) {
       const error = (e as Error).message;
-      this.log.error("template failed, file left as it was", { ...this.fields, error });
+      this.failed("template failed, file left as it was", "template", { error });
       return { result: "template_error", renderSeconds: (performance.now() - t0) / 1000, error };
     }
     const renderSeconds = (performance.now() - t0) / 1000;
@@ -58,7 +66,7 @@ export class RenderJob {
       previous = await readIfExists(this.spec.destination);
     } catch (e) {
       const error = `cannot read ${this.spec.destination}: ${(e as Error).message}`;
-      this.log.error("write failed, file left as it was", { ...this.fields, error });
+      this.failed("write failed, file left as it was", "read", { error });
       return { result: "write_failed", renderSeconds, error };
     }
     if (previous === text) {
@@ -80,7 +88,7 @@ export class RenderJob {
     });
     if (!installed.ok) {
       const result = installed.stage === "check" ? "check_failed" : "write_failed";
-      this.log.error(`${installed.stage === "check" ? "check" : "write"} failed, file left as it was`, { ...this.fields, error: installed.error });
+      this.failed(`${installed.stage} failed, file left as it was`, installed.stage, { error: installed.error });
       return { result, renderSeconds, error: installed.error };
     }
     this.log.info("file written", { ...this.fields, bytes: Buffer.byteLength(text) });
@@ -92,8 +100,18 @@ export class RenderJob {
     }
     const error = `reload ${r.status}${r.output ? `: ${r.output}` : ""}`;
     const restored = await this.restore(previous);
-    this.log.error("reload failed, previous file restored", { ...this.fields, error, ...(restored ? { restore_error: restored } : {}) });
+    this.failed("reload failed, previous file restored", "reload", { error, ...(restored ? { restore_error: restored } : {}) });
     return { result: "reload_failed", renderSeconds, error };
+  }
+
+  /**
+   * Log a failure the first time its cause is seen, then as a reminder with a
+   * count at most once a minute: the next change meets the same cause again.
+   */
+  private failed(event: string, stage: string, fields: { error: string; restore_error?: string }): void {
+    const v = this.failures.failed(causeOf(stage, fields.error), this.now());
+    if (v.log === "first") this.log.error(event, { ...this.fields, ...fields });
+    else if (v.log === "reminder") this.log.error(`still failing: ${event}`, { ...this.fields, ...fields, failures: v.failures, since_ms: Math.round(v.sinceMs) });
   }
 
   /** Put back what the file held before this render; a message if that failed. */

@@ -25,9 +25,22 @@ export type NeighborState = SessionState | "unknown";
 interface Neighbor {
   state: NeighborState;
   readonly routes: Map<string, Route>;
-  /** Keys of routes kept through a session loss, until re-learned or expired. */
-  stale: Set<string> | undefined;
+  /**
+   * Routes kept through a session loss, until re-learned or expired: key →
+   * the stale period (session loss) since which the route has not been seen.
+   */
+  stale: Map<string, number> | undefined;
+  /** Routes withdrawn lately, oldest first (key → route, when): see sessionDown. */
+  recent: Map<string, { route: Route; at: number }> | undefined;
 }
+
+/**
+ * How long before a session loss a withdrawal counts as part of it. A route
+ * server going down withdraws its peers' routes one peer at a time (GoBGP
+ * deletes each peer, and sends the others that peer's withdrawals) before its
+ * Cease reaches us, within milliseconds.
+ */
+export const WITHDRAWN_BEFORE_LOSS_MS = 1000;
 
 export type AnnounceResult = "added" | "replaced" | "unchanged" | "removed" | "ignored" | "refused";
 
@@ -61,6 +74,7 @@ export class Rib {
   /** Prefix text → number of held routes with it, over all neighbors (the prefilter asks). */
   private readonly heldPrefixes = new Map<string, number>();
   private count = 0;
+  private periods = 0;
   /** Bumped on every change to what is held: the services map is stale when it moved. */
   version = 0;
 
@@ -89,11 +103,17 @@ export class Rib {
 
   announce(neighbor: string, prefix: Prefix, pathId: number, nexthop: string, attrs: RouteAttributes): AnnounceResult {
     const ports = portsOf(attrs.communities, this.opts.communityAsn);
-    if (ports.length === 0) return this.withdraw(neighbor, prefix, pathId) ? "removed" : "ignored";
+    if (ports.length === 0) {
+      // Not (or no longer) a service: a withdrawal to keep through a loss no more.
+      const recent = this.neighbors.get(neighbor)?.recent;
+      if (recent !== undefined) recent.delete(keyOf(prefix, pathId));
+      return this.withdraw(neighbor, prefix, pathId) ? "removed" : "ignored";
+    }
     const nb = this.neighbor(neighbor);
     const key = keyOf(prefix, pathId);
     const old = nb.routes.get(key);
     if (old === undefined && this.count >= this.opts.maxRoutes) return "refused";
+    if (nb.recent !== undefined) nb.recent.delete(key);
     const route: Route = {
       neighbor,
       prefix,
@@ -105,8 +125,8 @@ export class Rib {
       ports,
       draining: attrs.communities.some(isGracefulShutdown),
     };
-    // Re-learned after a session loss: no longer stale. Once every stale route
-    // is back the stale period is over (a later loss starts a new one).
+    // Re-learned after a session loss: no longer stale (a later loss gives it a
+    // grace period of its own).
     if (nb.stale?.delete(key) && nb.stale.size === 0) nb.stale = undefined;
     if (old !== undefined && sameRoute(old, route)) return "unchanged";
     nb.routes.set(key, route);
@@ -117,10 +137,26 @@ export class Rib {
     return "added";
   }
 
-  withdraw(neighbor: string, prefix: Prefix, pathId: number): boolean {
+  /**
+   * Remove a route. With `at` (a clock, when stale_grace is on) it is
+   * remembered for WITHDRAWN_BEFORE_LOSS_MS, for a session loss that follows
+   * to keep it with the others.
+   */
+  withdraw(neighbor: string, prefix: Prefix, pathId: number, at?: number): boolean {
     const nb = this.neighbors.get(neighbor);
     if (nb === undefined) return false;
-    return this.remove(nb, keyOf(prefix, pathId));
+    const key = keyOf(prefix, pathId);
+    const route = nb.routes.get(key);
+    if (route === undefined || !this.remove(nb, key)) return false;
+    if (at !== undefined) {
+      nb.recent ??= new Map();
+      for (const [k, r] of nb.recent) {
+        if (r.at >= at - WITHDRAWN_BEFORE_LOSS_MS) break;
+        nb.recent.delete(k);
+      }
+      nb.recent.set(key, { route, at });
+    }
+    return true;
   }
 
   setState(neighbor: string, state: NeighborState): void {
@@ -129,33 +165,46 @@ export class Rib {
 
   /**
    * The session with `neighbor` went down: drop its routes, or with `keepStale`
-   * mark them stale (kept until re-learned or expireStale). Returns true when a
-   * stale period starts (the caller arms its grace timer); a neighbor already in
-   * one keeps its first deadline, so a peer that keeps failing to reconnect
-   * cannot hold its routes forever.
+   * mark them stale (kept until re-learned or expireStale). Returns the stale
+   * period this loss starts, for the caller to arm its grace timer, or 0 when
+   * no route became stale. A route already stale keeps the period it has been
+   * stale since, so a peer that keeps failing to reconnect cannot hold its
+   * routes forever; a route re-learned since gets a period of its own, so an
+   * older period ending (a backend gone for good) does not take it.
    */
-  sessionDown(neighbor: string, keepStale: boolean): boolean {
+  sessionDown(neighbor: string, keepStale: boolean, at?: number): number {
     const nb = this.neighbor(neighbor);
     nb.state = "down";
+    const recent = nb.recent;
+    nb.recent = undefined;
     if (!keepStale) {
       this.dropAll(nb);
-      return false;
+      return 0;
     }
-    if (nb.routes.size === 0) return false;
-    const starts = nb.stale === undefined;
-    nb.stale ??= new Set();
-    for (const key of nb.routes.keys()) nb.stale.add(key);
-    return starts;
+    // Withdrawn just before the loss: part of it (a route server on its way down).
+    if (recent !== undefined && at !== undefined) {
+      for (const [key, r] of recent) if (r.at >= at - WITHDRAWN_BEFORE_LOSS_MS && !nb.routes.has(key)) this.restore(nb, key, r.route);
+    }
+    const period = this.periods + 1;
+    let fresh = 0;
+    for (const key of nb.routes.keys()) {
+      nb.stale ??= new Map();
+      if (!nb.stale.has(key)) {
+        nb.stale.set(key, period);
+        fresh++;
+      }
+    }
+    if (fresh === 0) return 0;
+    this.periods = period;
+    return period;
   }
 
-  /** The grace period of `neighbor` is over: drop what was not re-learned. */
-  expireStale(neighbor: string): number {
+  /** Stale period `period` (or every one) of `neighbor` is over: drop what was not re-learned since. */
+  expireStale(neighbor: string, period = Infinity): number {
     const nb = this.neighbors.get(neighbor);
     if (nb?.stale === undefined) return 0;
-    const stale = nb.stale;
-    nb.stale = undefined;
     let n = 0;
-    for (const key of stale) if (this.remove(nb, key)) n++;
+    for (const [key, p] of [...nb.stale]) if (p <= period && this.remove(nb, key)) n++;
     return n;
   }
 
@@ -178,8 +227,16 @@ export class Rib {
 
   private neighbor(address: string): Neighbor {
     let nb = this.neighbors.get(address);
-    if (nb === undefined) this.neighbors.set(address, (nb = { state: "unknown", routes: new Map(), stale: undefined }));
+    if (nb === undefined) this.neighbors.set(address, (nb = { state: "unknown", routes: new Map(), stale: undefined, recent: undefined }));
     return nb;
+  }
+
+  private restore(nb: Neighbor, key: string, route: Route): void {
+    if (this.count >= this.opts.maxRoutes) return;
+    nb.routes.set(key, route);
+    this.count++;
+    this.heldPrefixes.set(route.prefix.text, (this.heldPrefixes.get(route.prefix.text) ?? 0) + 1);
+    this.version++;
   }
 
   private remove(nb: Neighbor, key: string): boolean {

@@ -100,6 +100,50 @@ describe("listener daemon", () => {
     await until(() => out() === "443: 10.0.0.1/32\n");
   });
 
+  it("stale_grace: a second loss before the first grace ends does not take the routes re-learned in between", async () => {
+    // Found looking into the chaos test (see rib.test.ts): one backend gone for good, then
+    // a route-server restart shortly before the grace of the first one ended.
+    const { d, out } = await daemon("debounce: 10ms\nstale_grace: 600ms\n");
+    feed(
+      d,
+      announce({ prefixes: ["10.0.0.1/32"], communities: [[12345, 443]] }),
+      announce({ prefixes: ["10.0.0.2/32"], communities: [[12345, 443]] }),
+    );
+    await until(() => out() === "443: 10.0.0.1/32 10.0.0.2/32\n");
+    const t0 = Date.now();
+    feed(d, state("down"), state("up"), announce({ prefixes: ["10.0.0.1/32"], communities: [[12345, 443]] }));
+    await new Promise((r) => setTimeout(r, 400));
+    feed(d, state("down"), state("up"));
+    // The first grace ends: 10.0.0.2 goes; 10.0.0.1, stale only since the second loss, stays.
+    await until(() => out() === "443: 10.0.0.1/32\n", 2000);
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(d.rib.neighborSummaries()).toEqual([{ address: "127.0.0.1", state: "up", routes: 1, stale: 1 }]);
+    // Its own grace ends without it being re-sent: it goes too.
+    await until(() => out() === "", 2000);
+  });
+
+  it("stale_grace: a route server withdrawing routes on its way down does not empty the file", async () => {
+    // GoBGP stopping: other peers' routes withdrawn, then our session closed.
+    const { d, out } = await daemon("debounce: 50ms\nstale_grace: 500ms\n");
+    feed(
+      d,
+      announce({ prefixes: ["10.0.0.1/32"], communities: [[12345, 443]] }),
+      announce({ prefixes: ["10.0.0.2/32"], communities: [[12345, 443]] }),
+    );
+    await until(() => out() === "443: 10.0.0.1/32 10.0.0.2/32\n");
+    const renders = d.renders;
+    feed(d, withdraw(["10.0.0.1/32"]), state("down"));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(out()).toBe("443: 10.0.0.1/32 10.0.0.2/32\n");
+    expect(d.renders).toBe(renders);
+    feed(d, state("up"), announce({ prefixes: ["10.0.0.1/32"], communities: [[12345, 443]] }), announce({ prefixes: ["10.0.0.2/32"], communities: [[12345, 443]] }));
+    await new Promise((r) => setTimeout(r, 600));
+    expect(out()).toBe("443: 10.0.0.1/32 10.0.0.2/32\n");
+    // A withdrawal with no loss after it is a withdrawal.
+    feed(d, withdraw(["10.0.0.1/32"]));
+    await until(() => out() === "443: 10.0.0.2/32\n");
+  });
+
   it("when ExaBGP stops, the file keeps its routes (its sessions' downs are not a loss of services)", async () => {
     const { d, out } = await daemon("debounce: 10ms\n");
     feed(d, announce({ prefixes: ["10.0.0.1/32"], communities: [[12345, 443]] }));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Rib, portsOf } from "../src/rib.js";
+import { Rib, portsOf, WITHDRAWN_BEFORE_LOSS_MS } from "../src/rib.js";
 import { attrs, prefix, servicesOf } from "./exa-lines.js";
 
 const A = "127.0.0.1";
@@ -80,7 +80,7 @@ describe("RIB", () => {
     rib.announce(A, prefix("10.0.0.1/32"), 0, "192.0.2.2", attrs([[12345, 443]]));
     rib.announce(A, prefix("10.0.0.2/32"), 0, "192.0.2.2", attrs([[12345, 443]]));
     rib.announce(B, prefix("10.0.0.3/32"), 0, "192.0.2.2", attrs([[12345, 443]]));
-    expect(rib.sessionDown(A, false)).toBe(false);
+    expect(rib.sessionDown(A, false)).toBe(0);
     expect(rib.state(A)).toBe("down");
     expect(servicesOf(rib)).toEqual({ 443: ["10.0.0.3/32"] });
     expect(rib.size).toBe(1);
@@ -91,15 +91,16 @@ describe("RIB", () => {
     rib.announce(A, prefix("10.0.0.1/32"), 0, "192.0.2.2", attrs([[12345, 443]]));
     rib.announce(A, prefix("10.0.0.2/32"), 0, "192.0.2.2", attrs([[12345, 443]]));
     const v = rib.version;
-    expect(rib.sessionDown(A, true)).toBe(true); // a stale period starts: arm the timer
+    const period = rib.sessionDown(A, true);
+    expect(period).toBeGreaterThan(0); // a stale period starts: arm its timer
     expect(rib.version).toBe(v); // nothing a template sees changed
     expect(rib.neighborSummaries()).toEqual([{ address: A, state: "down", routes: 2, stale: 2 }]);
     // A reconnect that fails again does not restart the grace period.
     rib.setState(A, "connected");
-    expect(rib.sessionDown(A, true)).toBe(false);
+    expect(rib.sessionDown(A, true)).toBe(0);
     rib.setState(A, "up");
     expect(rib.announce(A, prefix("10.0.0.1/32"), 0, "192.0.2.2", attrs([[12345, 443]]))).toBe("unchanged");
-    expect(rib.expireStale(A)).toBe(1);
+    expect(rib.expireStale(A, period)).toBe(1);
     expect(servicesOf(rib)).toEqual({ 443: ["10.0.0.1/32"] });
     expect(rib.expireStale(A)).toBe(0);
   });
@@ -107,14 +108,55 @@ describe("RIB", () => {
   it("stale_grace: once every stale route is re-learned a later loss starts a new period", () => {
     const rib = newRib();
     rib.announce(A, prefix("10.0.0.1/32"), 0, "192.0.2.2", attrs([[12345, 443]]));
-    expect(rib.sessionDown(A, true)).toBe(true);
+    expect(rib.sessionDown(A, true)).toBeGreaterThan(0);
     rib.announce(A, prefix("10.0.0.1/32"), 0, "192.0.2.2", attrs([[12345, 443]]));
     expect(rib.neighborSummaries()[0]!.stale).toBe(0);
-    expect(rib.sessionDown(A, true)).toBe(true);
+    expect(rib.sessionDown(A, true)).toBeGreaterThan(0);
     // withdrawn while stale: gone at once
     rib.withdraw(A, prefix("10.0.0.1/32"), 0);
     expect(rib.size).toBe(0);
     expect(rib.expireStale(A)).toBe(0);
+  });
+
+  it("stale_grace: routes re-learned after a loss get a grace period of their own at the next loss", () => {
+    // Found looking into the chaos test: a backend gone for good kept the neighbor's
+    // first stale period open, and a route-server restart just before it ended
+    // took every healthy route that had not been re-sent yet with it.
+    const rib = newRib();
+    rib.announce(A, prefix("10.0.0.1/32"), 0, "192.0.2.2", attrs([[12345, 443]]));
+    rib.announce(A, prefix("10.0.0.2/32"), 0, "192.0.2.2", attrs([[12345, 443]]));
+    const first = rib.sessionDown(A, true);
+    rib.setState(A, "up");
+    rib.announce(A, prefix("10.0.0.1/32"), 0, "192.0.2.2", attrs([[12345, 443]])); // 10.0.0.2 never comes back
+    const second = rib.sessionDown(A, true);
+    expect(second).toBeGreaterThan(first);
+    expect(rib.expireStale(A, first)).toBe(1);
+    expect(servicesOf(rib)).toEqual({ 443: ["10.0.0.1/32"] });
+    expect(rib.neighborSummaries()).toEqual([{ address: A, state: "down", routes: 1, stale: 1 }]);
+    expect(rib.expireStale(A, second)).toBe(1);
+    expect(servicesOf(rib)).toEqual({});
+  });
+
+  it("stale_grace: routes withdrawn just before the session loss are kept with the others", () => {
+    // Found by the chaos test: GoBGP, stopping, deletes its peers one by one
+    // and sends us each one's withdrawals before its own Cease reaches us.
+    const rib = newRib();
+    for (const p of ["10.0.0.1/32", "10.0.0.2/32", "10.0.0.3/32", "10.0.0.4/32"]) rib.announce(A, prefix(p), 0, "192.0.2.2", attrs([[12345, 443]]));
+    rib.withdraw(A, prefix("10.0.0.1/32"), 0, 1000); // long before the loss: gone
+    rib.withdraw(A, prefix("10.0.0.2/32"), 0, 5000);
+    rib.withdraw(A, prefix("10.0.0.3/32"), 0, 5001);
+    rib.announce(A, prefix("10.0.0.3/32"), 0, "192.0.2.2", attrs([[65000, 1]])); // not a service any more
+    expect(servicesOf(rib)).toEqual({ 443: ["10.0.0.4/32"] });
+    const period = rib.sessionDown(A, true, 5000 + WITHDRAWN_BEFORE_LOSS_MS);
+    expect(servicesOf(rib)).toEqual({ 443: ["10.0.0.2/32", "10.0.0.4/32"] });
+    expect(rib.neighborSummaries()).toEqual([{ address: A, state: "down", routes: 2, stale: 2 }]);
+    expect(rib.expireStale(A, period)).toBe(2);
+    // Without stale_grace a withdrawal is final.
+    const strict = newRib();
+    strict.announce(A, prefix("10.0.0.1/32"), 0, "192.0.2.2", attrs([[12345, 443]]));
+    strict.withdraw(A, prefix("10.0.0.1/32"), 0, 1);
+    strict.sessionDown(A, false, 2);
+    expect(strict.size).toBe(0);
   });
 
   it("max_routes: new routes are refused, replacements of held ones still apply, the oldest are kept", () => {
