@@ -9,8 +9,9 @@
 //    is killed and started again (with its announcer); at the end both files
 //    hold exactly the services of the healthy backends (no stale backend,
 //    none lost), as does GoBGP's adj-in.
-// 3. An announcer killed alone, started again by its ExaBGP (a known
-//    announcer bug, marked `.fails`).
+// 3. An announcer killed alone, started again by its ExaBGP: a VIP whose
+//    backend died meanwhile must not be left behind (this found a bug: the
+//    new announcer never gave a verdict on a VIP it had not announced).
 //
 // Replay a failure with EXACAST_CHAOS_SEED=<the seed printed>; EXACAST_CHAOS_RESTARTS
 // sets the number of restarts.
@@ -295,14 +296,11 @@ describe("chaos: route-server restarts, backend flaps, a killed ExaBGP", () => {
   });
 
 
-  // ANNOUNCER BUG (routed to the announcer's owner): ExaBGP keeps the routes a
-  // process announced after that process dies, and answers `done` to a
-  // withdrawal of a route it does not hold. The announcer it starts again
-  // begins with nothing sent, so a VIP whose apps are DOWN from its first
-  // checks is never withdrawn: the dead backend stays in every listener's file.
-  // Fix: a VIP's first verdict after start is always written (a withdrawal
-  // when no app on it is UP). Remove `.fails` once fixed.
-  it.fails("an announcer killed alone is started again by its ExaBGP; a backend that died meanwhile is not left behind", { timeout: 90_000 }, async () => {
+  // ExaBGP keeps the routes a process announced after that process dies, and
+  // answers `done` to a withdrawal of a route it does not hold. The announcer
+  // it starts again must withdraw a VIP whose apps are DOWN from its first
+  // checks, though it never announced it (its first verdict).
+  it("an announcer killed alone is started again by its ExaBGP; a backend that died meanwhile is not left behind", { timeout: 90_000 }, async () => {
     onTestFailed(() => console.log(`${replay()}\n${lab.report(30)}`));
     const settled = expected();
     await allEstablished(60_000);

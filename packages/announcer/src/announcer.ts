@@ -16,7 +16,7 @@ import { LatencySketch } from "./latency.js";
 import { ExaBgpLink } from "./link.js";
 import type { Loopback } from "./loopback.js";
 import type { AppView, Change, SentRoute } from "./planner.js";
-import { diffVip, planVip } from "./planner.js";
+import { diffVip, firstWithdraw, planVip } from "./planner.js";
 import type { AppEntry } from "./registry.js";
 import { AppRegistry } from "./registry.js";
 import type { Clock } from "./scheduler.js";
@@ -59,6 +59,8 @@ export class Announcer {
   readonly link: ExaBgpLink;
   private readonly scheduler: Scheduler;
   private readonly sent = new Map<string, SentRoute>();
+  /** VIPs this process has given a verdict on (announce or withdraw) since it started. */
+  private readonly decided = new Set<string>();
   private readonly dirty = new Map<string, Prefix>();
   private flushScheduled = false;
   private draining = false;
@@ -165,6 +167,10 @@ export class Announcer {
       });
     } else if (log.enabled("debug")) log.debug("app_check", { app: e.spec.name, state: s.state.name, reason: r.reason });
     if (s.state.serving !== prev.serving) this.markDirty(e.spec.vips);
+    // Settling DOWN/DISABLED changes no route, except a VIP's first verdict.
+    else if (s.state.name !== prev.name && (s.state.name === "DOWN" || s.state.name === "DISABLED")) {
+      this.markDirty(e.spec.vips.filter((v) => !this.decided.has(v.text)));
+    }
   }
 
   private markDirty(vips: readonly Prefix[]): void {
@@ -181,7 +187,8 @@ export class Announcer {
     const changes: Change[] = [];
     for (const [key, prefix] of this.dirty) {
       try {
-        const c = diffVip(this.sent.get(key), planVip(prefix, this.registry.onVip(key).map(view), opts));
+        const entries = this.registry.onVip(key);
+        const c = diffVip(this.sent.get(key), planVip(prefix, entries.map(view), opts)) ?? this.firstVerdict(prefix, entries);
         if (c) changes.push(c);
       } catch (e) {
         this.deps.log.error("plan_error", { vip: key, error: (e as Error).message });
@@ -191,8 +198,21 @@ export class Announcer {
     for (const c of changes) this.apply(c);
   }
 
+  /**
+   * A VIP never decided on is withdrawn once every app on it settled down
+   * (DOWN or DISABLED): a predecessor that died may have left it announced.
+   * While an app is still INIT, RISING or FALLING the verdict waits, so a VIP
+   * whose apps come UP is never withdrawn first.
+   */
+  private firstVerdict(prefix: Prefix, entries: readonly AppEntry[]): Change | null {
+    if (this.decided.has(prefix.text) || this.sent.has(prefix.text) || entries.length === 0) return null;
+    if (!entries.every((e) => e.state.name === "DOWN" || e.state.name === "DISABLED")) return null;
+    return firstWithdraw(prefix, this.cfg.nextHop);
+  }
+
   private apply(c: Change): void {
     const key = c.prefix.text;
+    this.decided.add(key);
     const wasAnnounced = this.sent.has(key);
     if (c.kind === "announce") {
       this.sent.set(key, c.route);

@@ -94,6 +94,19 @@ export function diffVip(sent: SentRoute | undefined, desired: Route | null): Cha
   return { kind: "announce", prefix: desired.prefix, line: route.announce, route };
 }
 
+/**
+ * A withdraw of a VIP this process never announced: its first verdict after a
+ * start. ExaBGP keeps the routes of a process that died and restarts it; the
+ * new process must take back a VIP whose apps are now down, though it never
+ * announced it itself (ExaBGP answers `done` even when it holds no such route).
+ */
+export function firstWithdraw(prefix: Prefix, nextHop: NextHopConfig): Change | null {
+  const nh = nextHopFor(nextHop, prefix.family);
+  if (nh === null) return null;
+  const w = buildWithdraw({ prefix, nextHop: nh });
+  return w.ok ? { kind: "withdraw", prefix, line: w.value } : null;
+}
+
 /** Every VIP's desired route, for a whole set of apps (tests, `check`, full recomputes). */
 export function planAll(apps: readonly AppView[], opts: PlanOptions): Map<string, Route> {
   const vips = new Map<string, Prefix>();

@@ -215,15 +215,17 @@ describe("announcer: drain", () => {
     t.ann.load(t.apps);
     t.health.set("a", PASS);
     await t.clock.advance(100);
+    // b failed from the start: its VIP's first verdict is a withdraw.
+    expect(t.out).toEqual([`${V1} [12345:1]`, "withdraw route 10.255.255.2/32 next-hop 192.0.2.2"]);
     t.ann.setDraining(true);
     await t.clock.advance(0);
-    expect(t.out.slice(1)).toEqual([`${V1} [12345:1 65535:0]`]);
+    expect(t.out.slice(2)).toEqual([`${V1} [12345:1 65535:0]`]);
     t.health.set("b", PASS);
     await t.clock.advance(1100);
-    expect(t.out.slice(2)).toEqual(["announce route 10.255.255.2/32 next-hop 192.0.2.2 community [12345:2 65535:0]"]);
+    expect(t.out.slice(3)).toEqual(["announce route 10.255.255.2/32 next-hop 192.0.2.2 community [12345:2 65535:0]"]);
     t.ann.setDraining(false);
     await t.clock.advance(0);
-    expect(t.out.slice(3)).toEqual([`${V1} [12345:1]`, "announce route 10.255.255.2/32 next-hop 192.0.2.2 community [12345:2]"]);
+    expect(t.out.slice(4)).toEqual([`${V1} [12345:1]`, "announce route 10.255.255.2/32 next-hop 192.0.2.2 community [12345:2]"]);
   });
 });
 
@@ -314,5 +316,50 @@ describe("announcer: apps added and removed at run time", () => {
     expect(t.out.at(-1)).toBe("withdraw route 10.255.255.1/32 next-hop 192.0.2.2");
     await t.clock.advance(10_000);
     expect(t.checks.get("web")).toBeLessThan(5); // its timer stopped
+  });
+});
+
+describe("announcer: the first verdict after a start", () => {
+  // ExaBGP keeps a dead process's routes and starts a new one: the new
+  // process must withdraw a VIP whose apps are down, though it never
+  // announced it itself (chaos-route-server.test.ts found this).
+  it("withdraws a never-announced VIP once every app on it is DOWN, once", async () => {
+    const t = setup();
+    t.ann.load(t.apps);
+    await t.clock.advance(0); // both FALLING 1/2: no verdict yet
+    expect(t.out).toEqual([]);
+    await t.clock.advance(100); // both DOWN
+    await t.ackAll();
+    expect(t.out).toEqual(["withdraw route 10.255.255.1/32 next-hop 192.0.2.2"]);
+    expect(t.events("withdraw")).toEqual([expect.objectContaining({ vip: "10.255.255.1/32" })]);
+    await t.clock.advance(5000);
+    expect(t.out).toHaveLength(1); // still down: nothing more
+    t.health.set("web", PASS);
+    await t.clock.advance(1100);
+    await t.ackAll();
+    expect(t.out.slice(1)).toEqual([`${V1} [12345:443]`]);
+  });
+
+  it("never withdraws first a VIP whose apps come up, nor while one is still deciding", async () => {
+    const t = setup(TWO_APPS + "  - { name: slow, vip: 10.255.255.1/32, ports: [80], rise: 5, fall: 5 }\n");
+    t.ann.load(t.apps);
+    t.health.set("web", PASS);
+    await t.clock.advance(100); // web UP, api DOWN, slow FALLING 2/5
+    await t.ackAll();
+    expect(t.out).toEqual([`${V1} [12345:443]`]);
+    const u = setup("apps:\n  - { name: a, vip: 10.255.255.1/32, ports: [1] }\n  - { name: b, vip: 10.255.255.1/32, ports: [2], fall: 5 }\n");
+    u.ann.load(u.apps);
+    await u.clock.advance(300); // a DOWN, b FALLING 4/5: not settled
+    expect(u.out).toEqual([]);
+    await u.clock.advance(100); // b DOWN: every app settled down
+    expect(u.out).toEqual(["withdraw route 10.255.255.1/32 next-hop 192.0.2.2"]);
+  });
+
+  it("a VIP whose apps are in maintenance from the start is withdrawn too", async () => {
+    const t = setup("apps:\n  - { name: web, vip: 10.255.255.1/32, ports: [443] }\n");
+    t.health.set("web", MAINT);
+    t.ann.load(t.apps);
+    await t.clock.advance(0);
+    expect(t.out).toEqual(["withdraw route 10.255.255.1/32 next-hop 192.0.2.2"]);
   });
 });
