@@ -30,6 +30,8 @@ export interface ListenerConfig {
   readonly communityAsn: number;
   readonly debounceMs: number;
   readonly maxWaitMs: number;
+  /** Stands in for maxWait until the first render (see debounce.ts). */
+  readonly startupWaitMs: number;
   readonly staleGraceMs: number;
   readonly maxRoutes: number;
   readonly stateFile: string | undefined;
@@ -67,6 +69,7 @@ export const listenerConfigSchema = z.strictObject({
   community_asn: communityAsnSchema.default(DEFAULT_COMMUNITY_ASN),
   debounce: durationSchema.default(200),
   max_wait: durationSchema.default(2000),
+  startup_wait: durationSchema.default(30_000),
   stale_grace: durationSchema.default(0),
   max_routes: z.number().int("expected a whole number").min(1, "expected at least 1").default(1_000_000),
   state_file: z.string().min(1).nullable().default(null),
@@ -118,6 +121,7 @@ export function parseListenerConfig(text: string, source: string, baseDir: strin
     debounceMs: c.debounce,
     // A debounce longer than max_wait (e.g. --debounce 5s with the 2s default) is what was meant.
     maxWaitMs: Math.max(c.max_wait, c.debounce),
+    startupWaitMs: Math.max(c.startup_wait, c.max_wait, c.debounce),
     staleGraceMs: c.stale_grace,
     maxRoutes: c.max_routes,
     stateFile: c.state_file === null ? undefined : resolve(baseDir, c.state_file),

@@ -62,7 +62,7 @@ export class ListenerDaemon {
     const c = setup.config;
     this.rib = new Rib({ communityAsn: c.communityAsn, maxRoutes: c.maxRoutes });
     this.ingest = new Ingest(this.rib, { staleGraceMs: c.staleGraceMs, now: this.now }, this.hooks());
-    this.debouncer = new Debouncer(c.debounceMs, c.maxWaitMs);
+    this.debouncer = new Debouncer(c.debounceMs, c.maxWaitMs, c.startupWaitMs);
     this.jobs = this.makeJobs(setup);
     this.metrics = new ListenerMetrics({ rib: () => this.rib, stats: () => this.ingest.stats, services: () => this.services() });
   }
@@ -134,7 +134,7 @@ export class ListenerDaemon {
     this.jobs = this.makeJobs(next);
     this.rib.setMaxRoutes(c.maxRoutes);
     this.ingest.setStaleGrace(c.staleGraceMs);
-    this.debouncer.setTimings(c.debounceMs, c.maxWaitMs);
+    this.debouncer.setTimings(c.debounceMs, c.maxWaitMs, c.startupWaitMs);
     this.force = true;
     this.changed();
     return [];

@@ -11,6 +11,7 @@ describe("listener config", () => {
         communityAsn: 12345,
         debounceMs: 200,
         maxWaitMs: 2000,
+        startupWaitMs: 30_000,
         staleGraceMs: 0,
         maxRoutes: 1_000_000,
         stateFile: undefined,

@@ -84,4 +84,27 @@ describe("Debouncer", () => {
     d.setTimings(50, 100);
     expect(d.deadline()).toBe(50);
   });
+
+  it("until the first render, a steady flood waits for quiet (or startup_wait), not max_wait", () => {
+    // A change every 100 ms for 10 s, as a big table arrives: max_wait 2 s would
+    // install a partial file at 2 s, 4 s, …; the first render waits for the end.
+    const flood = Array.from({ length: 100 }, (_, i) => i * 100);
+    expect(simulate(new Debouncer(200, 2000, 30_000), flood, 12_000)).toEqual([10_100]);
+    // Without the startup rule (the old behaviour): partial renders every max_wait.
+    expect(simulate(new Debouncer(200, 2000), flood, 12_000).length).toBeGreaterThan(3);
+    // A flood longer than startup_wait still renders by then.
+    expect(simulate(new Debouncer(200, 2000, 5000), flood, 12_000)[0]).toBe(5000);
+  });
+
+  it("after the first render, max_wait applies again", () => {
+    const d = new Debouncer(200, 2000, 30_000);
+    d.change(0);
+    expect(d.take(200)).toBe(true);
+    d.finish();
+    const later = Array.from({ length: 50 }, (_, i) => 1000 + i * 100);
+    let t = 0;
+    for (const c of later) d.change(c);
+    t = d.deadline()!;
+    expect(t).toBe(1000 + 2000);
+  });
 });
