@@ -102,7 +102,7 @@ const CASES: Case[] = [
     name: "destination folder read-only (a read-only bind mount)",
     mounts: (dir) => [`mount --bind ${dir} ${dir}`],
     result: "write_failed",
-    event: "write failed, file left as it was",
+    event: "write_failed",
     error: /EROFS/,
     changes: 10,
     break: async (l) => void (await inNamespaceOf(l.p.pid, `mount -o remount,bind,ro ${l.dir}`)),
@@ -112,7 +112,7 @@ const CASES: Case[] = [
     name: "disk full (a 64 KiB tmpfs, filled up)",
     mounts: (dir) => [`mount -t tmpfs -o size=64k,mode=0755 tmpfs ${dir}`],
     result: "write_failed",
-    event: "write failed, file left as it was",
+    event: "write_failed",
     error: /ENOSPC/,
     changes: 10,
     break: async (l) => void (await inNamespaceOf(l.p.pid, `dd if=/dev/zero of=${l.dir}/filler bs=4096 2>/dev/null; test -s ${l.dir}/filler`)),
@@ -122,7 +122,7 @@ const CASES: Case[] = [
     name: "check command missing",
     template: (dir) => `check: '${CHECK(dir)} "$EXACAST_CANDIDATE"'`,
     result: "check_failed",
-    event: "check failed, file left as it was",
+    event: "check_failed",
     error: /^check exit 127: .*not found/,
     changes: 10,
     // The check is there for the first install; then it goes missing.
@@ -133,7 +133,7 @@ const CASES: Case[] = [
     name: "reload command hanging past its timeout (and ignoring SIGTERM)",
     template: (dir) => `reload: "test -e ${dir}/reload-ok || { trap '' TERM; sleep 31.5; }", timeout: 300ms`,
     result: "reload_failed",
-    event: "reload failed, previous file restored",
+    event: "reload_failed",
     error: /^reload timed out after 300 ms/,
     changes: 3,
     break: async (l) => unlinkSync(`${l.dir}/reload-ok`),
@@ -143,7 +143,7 @@ const CASES: Case[] = [
   {
     name: "template throwing on one port's data",
     result: "template_error",
-    event: "template failed, file left as it was",
+    event: "template_failed",
     error: /port 666 is cursed/,
     changes: 10,
     break: async (l) => l.send(announce({ prefixes: ["10.0.6.66/32"], communities: [[12345, 666]] })),
@@ -198,7 +198,7 @@ describe("the outside world fails under the listener", () => {
         ].join("\n") + "\n",
       );
       const l = new Listener(dir, httpPort, config, c.mounts?.(dir));
-      await l.p.waitLog(/"listener started"/);
+      await l.p.waitLog(/"event":"start"/);
 
       l.send(ann(1));
       await waitFor(() => l.read() === "service 80: 10.0.0.1/32\n", { what: "first install" });
@@ -223,8 +223,8 @@ describe("the outside world fails under the listener", () => {
       if (!c.restored) expect({ ino: after.ino, mtime: after.mtimeMs }).toEqual({ ino: before.ino, mtime: before.mtimeMs });
       expect(readdirSync(seenBy(l.p.pid, dir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
       const errors = l.logs("error");
-      expect(errors.filter((e) => e.event !== "state file not written")).toEqual([expect.objectContaining({ event: c.event, template: "t", error: expect.stringMatching(c.error) })]);
-      expect(errors.filter((e) => e.event === "state file not written").length).toBeLessThanOrEqual(1);
+      expect(errors.filter((e) => e.event !== "state_file_failed")).toEqual([expect.objectContaining({ event: c.event, template: "t", error: expect.stringMatching(c.error) })]);
+      expect(errors.filter((e) => e.event === "state_file_failed").length).toBeLessThanOrEqual(1);
 
       // The cause goes away: the next change installs everything, and says so once.
       await c.repair(l);
@@ -255,7 +255,7 @@ describe("the outside world fails under the listener", () => {
     );
     const l = new Listener(dir, httpPort, `${dir}.yaml`, undefined);
     try {
-      await l.p.waitLog(/"listener started"/);
+      await l.p.waitLog(/"event":"start"/);
       for (let i = 1; i <= 3; i++) {
         const t0 = Date.now();
         l.send(ann(i));

@@ -76,7 +76,7 @@ describe("the listener bin under a mutated stream", () => {
     );
     const [node, script] = bin("exacast-listener");
     const l = new ScriptedProcess(lab, node!, [script!, "--config", config], { name: "listener" });
-    await l.waitLog(/listener started/);
+    await l.waitLog(/ start /);
     const t0 = performance.now();
     await pipe(l, chunks);
     // Everything read (the last line waits for EOF), and still running.
@@ -94,8 +94,8 @@ describe("the listener bin under a mutated stream", () => {
     for (const [port, list] of Object.entries(want.backends)) expect(got.backends[port]).toEqual(list.map((b) => expect.objectContaining(b)));
     expect(l.lines).toEqual([]);
     // Rejected lines are logged, 20 a minute at most, then counted.
-    expect(l.stderr.match(/line skipped/g)).toHaveLength(20);
-    expect(l.stderr).not.toMatch(/unexpected error/);
+    expect(l.stderr.match(/line_skipped/g)).toHaveLength(20);
+    expect(l.stderr).not.toMatch(/unexpected_error/);
     console.log(
       `listener bin: ${lines} lines (${bytes.length} bytes, one of 5 MB) in ${ms} ms; model: ${model.valid} valid, ${model.refused} refused; ` +
         `final map ${want.ports.length} ports, ${Object.values(want.services).flat().length} prefixes`,

@@ -56,9 +56,9 @@ describe("exacast-listener on stdin", () => {
     const l = listener(["--template", `${SEED}:${out}`, "--debounce", "20ms"]);
     l.write("not json", '{"type": "update"}', "x".repeat(1_100_000), announce({ prefixes: ["10.0.0.7/32"], communities: [[12345, 22]] }));
     await waitFor(() => read(out)?.includes("backend 10.0.0.7:22"), { what: "render after bad lines" });
-    expect(l.stderr).toMatch(/line skipped.* line=1 reason=not_json/);
-    expect(l.stderr).toMatch(/line skipped.* line=2 reason=not_exabgp/);
-    expect(l.stderr).toMatch(/line skipped.* line=3 reason=too_long/);
+    expect(l.stderr).toMatch(/line_skipped.* line=1 reason=not_json/);
+    expect(l.stderr).toMatch(/line_skipped.* line=2 reason=not_exabgp/);
+    expect(l.stderr).toMatch(/line_skipped.* line=3 reason=too_long/);
     l.write(SHUTDOWN);
     l.end();
     expect((await l.exited).code).toBe(0);
@@ -75,11 +75,11 @@ describe("exacast-listener on stdin", () => {
     await waitFor(() => read(out) === "v1 443\n", { what: "v1 render" });
     writeFileSync(cfg, "debounce: nope\n");
     l.signal("SIGHUP");
-    await l.waitLog(/reload refused, running config kept.*debounce: invalid duration/);
+    await l.waitLog(/config_refused.*debounce: invalid duration/);
     writeFileSync(tpl, "v2 <%= ports.join(',') %\n");
     writeFileSync(cfg, `debounce: 20ms\ntemplates: [{ source: ${tpl}, destination: ${out} }]\n`);
     l.signal("SIGHUP");
-    await l.waitLog(new RegExp(`reload refused.*${tpl.replace(/[.]/g, "\\.")}:1`));
+    await l.waitLog(new RegExp(`config_refused.*${tpl.replace(/[.]/g, "\\.")}:1`));
     l.write(announce({ prefixes: ["10.0.0.1/32"], communities: [[12345, 80]] }));
     await waitFor(() => read(out) === "v1 80\n", { what: "old template still rendering" });
     writeFileSync(tpl, "v2 <%= ports.join(',') %>\n");
@@ -161,13 +161,13 @@ describe("HAProxy: the example template, checked by haproxy -c before it is inst
     // A template that renders something HAProxy refuses: the check stops it.
     writeFileSync(tpl, readFileSync(HAPROXY, "utf8").replace("balance roundrobin", "balance <%= 'nonsense' %>"));
     l.signal("SIGHUP");
-    await l.waitLog(/check failed, file left as it was/);
+    await l.waitLog(/check_failed .*file="left as it was"/);
     expect(read(dest)).toBe(good);
 
     // A template that throws: nothing is written either, the next change retries.
     writeFileSync(tpl, readFileSync(HAPROXY, "utf8").replace("<% for (const port of ports) { -%>", "<% for (const port of ports) { throw new Error('boom at ' + port) -%>"));
     l.signal("SIGHUP");
-    await l.waitLog(/template failed, file left as it was.*boom at 80/);
+    await l.waitLog(/template_failed .*boom at 80/);
     expect(read(dest)).toBe(good);
 
     copyFileSync(HAPROXY, tpl);

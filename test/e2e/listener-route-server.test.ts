@@ -161,6 +161,6 @@ describe("listener ← ExaBGP ← GoBGP route server ← ExaBGP", () => {
     // As systemd stops a unit: SIGTERM to ExaBGP and to the listener it runs.
     await b.stop("SIGTERM");
     expect(read(out)).toBe(before);
-    expect(b.log()).toMatch(/INFO {2}stopping reason=/);
+    expect(b.log()).toMatch(/INFO {2}shutdown reason=/);
   });
 });

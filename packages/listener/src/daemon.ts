@@ -70,7 +70,7 @@ export class ListenerDaemon {
   async start(): Promise<void> {
     const at = this.setup.config.http;
     if (at) this.http = await startHttp(at, this.httpHandlers());
-    this.log.info("listener started", {
+    this.log.info("start", {
       community_asn: this.setup.config.communityAsn,
       templates: this.jobs.map((j) => j.spec.name).join(",") || "none",
       ...(at ? { http: `${at.host}:${at.port}` } : {}),
@@ -169,7 +169,7 @@ export class ListenerDaemon {
 
   private renderCycle(): Promise<void> {
     this.cycle = this.renderAll()
-      .catch((e: unknown) => this.log.error("render cycle failed", { error: e as Error }))
+      .catch((e: unknown) => this.log.error("render_cycle_error", { error: e as Error }))
       .finally(() => {
         this.debouncer.finish();
         this.cycle = undefined;
@@ -206,12 +206,12 @@ export class ListenerDaemon {
     const r = await replaceFile(file, json);
     if (r.ok) {
       const back = this.stateFileFailures.succeeded(this.now());
-      if (back) this.log.info("state file written again", { file, failures: back.failures, after_ms: Math.round(back.afterMs) });
+      if (back) this.log.info("state_file_recovered", { file, failures: back.failures, after_ms: Math.round(back.afterMs) });
       return;
     }
     const v = this.stateFileFailures.failed(causeOf("write", r.error), this.now());
-    if (v.log === "first") this.log.error("state file not written", { file, error: r.error });
-    else if (v.log === "reminder") this.log.error("still failing: state file not written", { file, error: r.error, failures: v.failures, since_ms: Math.round(v.sinceMs) });
+    if (v.log === "first") this.log.error("state_file_failed", { file, error: r.error });
+    else if (v.log === "reminder") this.log.error("state_file_failed", { still_failing: true, file, error: r.error, failures: v.failures, since_ms: Math.round(v.sinceMs) });
   }
 
   private hooks() {
@@ -223,19 +223,19 @@ export class ListenerDaemon {
       staleStarted: (neighbor: string, stopping: boolean, period: number) => this.armStale(neighbor, stopping, period),
       refused: (neighbor: string, prefix: string) => {
         if (this.ingest.stats.refused === 1 || this.ingest.stats.refused % 10_000 === 0) {
-          this.log.warn("max_routes reached: new service routes are not held", { neighbor, prefix, max_routes: this.setup.config.maxRoutes, refused: this.ingest.stats.refused });
+          this.log.warn("max_routes_reached", { neighbor, prefix, max_routes: this.setup.config.maxRoutes, refused: this.ingest.stats.refused });
         }
       },
       // End-of-RIB: the peer's table is complete. A render then gives a fresh
       // process its first file even when the peer has no services.
       eor: (neighbor: string, family: string) => {
-        this.log.debug("end of RIB", { neighbor, family });
+        this.log.debug("end_of_rib", { neighbor, family });
         this.changed();
       },
       notification: (neighbor: string, code: number, subcode: number, data: string) => {
         this.log.info("notification", { neighbor, code, subcode, data });
       },
-      shutdown: () => this.log.info("ExaBGP is shutting down"),
+      shutdown: () => this.log.info("exabgp_shutdown"),
     };
   }
 
@@ -243,14 +243,14 @@ export class ListenerDaemon {
     // ExaBGP stopping closes our stdin right after; should it go on talking
     // to us anyway, the routes go after STOPPING_GRACE_MS.
     const grace = stopping ? Math.max(this.setup.config.staleGraceMs, STOPPING_GRACE_MS) : this.setup.config.staleGraceMs;
-    this.log.info(stopping ? "ExaBGP is stopping: keeping routes" : "session down, keeping routes for stale_grace", { neighbor, grace_ms: grace });
+    this.log.info("routes_kept", { neighbor, why: stopping ? "ExaBGP is stopping" : "stale_grace", grace_ms: grace });
     const key = `${neighbor} ${period}`;
     this.staleTimers.set(
       key,
       setTimeout(() => {
         this.staleTimers.delete(key);
         const n = this.rib.expireStale(neighbor, period);
-        if (n > 0) this.log.info("stale routes removed", { neighbor, routes: n });
+        if (n > 0) this.log.info("stale_routes_removed", { neighbor, routes: n });
         if (this.rib.version !== this.seenVersion) this.changed();
       }, grace),
     );
@@ -260,10 +260,10 @@ export class ListenerDaemon {
     const w = this.rejectWindow;
     const t = Date.now();
     if (t - w.start >= 60_000) {
-      if (w.suppressed > 0) this.log.warn("rejected lines not logged", { count: w.suppressed });
+      if (w.suppressed > 0) this.log.warn("lines_not_logged", { count: w.suppressed });
       this.rejectWindow = { start: t, logged: 0, suppressed: 0 };
     }
-    if (this.rejectWindow.logged++ < REJECT_LOGS_PER_MINUTE) this.log.warn("line skipped", { line: lineNo, reason, error });
+    if (this.rejectWindow.logged++ < REJECT_LOGS_PER_MINUTE) this.log.warn("line_skipped", { line: lineNo, reason, error });
     else this.rejectWindow.suppressed++;
   }
 }

@@ -86,10 +86,10 @@ async function run(cmd: Extract<Command, { kind: "run" }>): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdin.pause();
-    log.info("stopping", { reason: why });
+    log.info("shutdown", { reason: why });
     await daemon.finish();
     const usage = process.resourceUsage();
-    log.info("stopped", { lines: daemon.ingest.stats.lines, routes: daemon.rib.size, max_rss_kb: usage.maxRSS });
+    log.info("exit", { lines: daemon.ingest.stats.lines, routes: daemon.rib.size, max_rss_kb: usage.maxRSS });
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
@@ -102,7 +102,7 @@ async function run(cmd: Extract<Command, { kind: "run" }>): Promise<void> {
   }).then(
     () => stop("end of input"),
     (e: unknown) => {
-      log.error("stdin failed", { error: e as Error });
+      log.error("stdin_error", { error: e as Error });
       void stop("stdin error");
     },
   );
@@ -116,10 +116,10 @@ async function reload(cmd: Extract<Command, { kind: "run" }>, daemon: ListenerDa
     const next = await loadSetup(cmd, process.cwd());
     const problems = next.ok ? await daemon.reload(next.value) : next.error;
     if (problems.length > 0) {
-      for (const p of problems) log.error("reload refused, running config kept", { problem: p });
+      for (const p of problems) log.error("config_refused", { problem: p, kept: "running config" });
       daemon.metrics.configReloaded("refused");
     } else {
-      log.info("config reloaded", { templates: next.ok ? next.value.config.templates.length : 0 });
+      log.info("config_reloaded", { templates: next.ok ? next.value.config.templates.length : 0 });
       daemon.metrics.configReloaded("ok");
     }
   } finally {
@@ -130,7 +130,7 @@ async function reload(cmd: Extract<Command, { kind: "run" }>, daemon: ListenerDa
 // ExaBGP gives up on a process that dies five times: a bug in one render or one
 // line must be logged, never take the listener (and every route it knows) down.
 function guardRuntime(log: Logger): void {
-  process.on("uncaughtException", (e) => log.error("unexpected error (kept running)", { error: e }));
-  process.on("unhandledRejection", (e) => log.error("unexpected error (kept running)", { error: e as Error }));
+  process.on("uncaughtException", (e) => log.error("unexpected_error", { error: e, kept: "running" }));
+  process.on("unhandledRejection", (e) => log.error("unexpected_error", { error: e as Error, kept: "running" }));
   process.stderr.on("error", () => {});
 }

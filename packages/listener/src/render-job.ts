@@ -57,7 +57,7 @@ export class RenderJob {
       text = this.template.render(data);
     } catch (e) {
       const error = (e as Error).message;
-      this.failed("template failed, file left as it was", "template", { error });
+      this.failed("template_failed", "template", { error, file: "left as it was" });
       return { result: "template_error", renderSeconds: (performance.now() - t0) / 1000, error };
     }
     const renderSeconds = (performance.now() - t0) / 1000;
@@ -66,11 +66,11 @@ export class RenderJob {
       previous = await readIfExists(this.spec.destination);
     } catch (e) {
       const error = `cannot read ${this.spec.destination}: ${(e as Error).message}`;
-      this.failed("write failed, file left as it was", "read", { error });
+      this.failed("write_failed", "read", { error, file: "left as it was" });
       return { result: "write_failed", renderSeconds, error };
     }
     if (previous === text) {
-      this.log.debug("rendered, file unchanged", this.fields);
+      this.log.debug("file_unchanged", this.fields);
       return { result: "unchanged", renderSeconds };
     }
     const env = { EXACAST_DESTINATION: this.spec.destination, EXACAST_TEMPLATE: this.spec.name };
@@ -88,10 +88,10 @@ export class RenderJob {
     });
     if (!installed.ok) {
       const result = installed.stage === "check" ? "check_failed" : "write_failed";
-      this.failed(`${installed.stage} failed, file left as it was`, installed.stage, { error: installed.error });
+      this.failed(`${installed.stage}_failed`, installed.stage, { error: installed.error, file: "left as it was" });
       return { result, renderSeconds, error: installed.error };
     }
-    this.log.info("file written", { ...this.fields, bytes: Buffer.byteLength(text) });
+    this.log.info("file_written", { ...this.fields, bytes: Buffer.byteLength(text) });
     if (this.spec.reload === undefined) return { result: "written", renderSeconds };
     const r = await this.run(this.spec.reload, { timeoutMs: this.spec.timeoutMs, env: { ...env, EXACAST_CANDIDATE: this.spec.destination } });
     if (r.ok) {
@@ -100,7 +100,7 @@ export class RenderJob {
     }
     const error = `reload ${r.status}${r.output ? `: ${r.output}` : ""}`;
     const restored = await this.restore(previous);
-    this.failed("reload failed, previous file restored", "reload", { error, ...(restored ? { restore_error: restored } : {}) });
+    this.failed("reload_failed", "reload", { error, file: restored ? "not restored" : "previous file restored", ...(restored ? { restore_error: restored } : {}) });
     return { result: "reload_failed", renderSeconds, error };
   }
 
@@ -108,10 +108,10 @@ export class RenderJob {
    * Log a failure the first time its cause is seen, then as a reminder with a
    * count at most once a minute: the next change meets the same cause again.
    */
-  private failed(event: string, stage: string, fields: { error: string; restore_error?: string }): void {
+  private failed(event: string, stage: string, fields: { error: string; file: string; restore_error?: string }): void {
     const v = this.failures.failed(causeOf(stage, fields.error), this.now());
     if (v.log === "first") this.log.error(event, { ...this.fields, ...fields });
-    else if (v.log === "reminder") this.log.error(`still failing: ${event}`, { ...this.fields, ...fields, failures: v.failures, since_ms: Math.round(v.sinceMs) });
+    else if (v.log === "reminder") this.log.error(event, { ...this.fields, ...fields, still_failing: true, failures: v.failures, since_ms: Math.round(v.sinceMs) });
   }
 
   /** Put back what the file held before this render; a message if that failed. */

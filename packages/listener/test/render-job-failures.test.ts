@@ -38,11 +38,11 @@ describe("render job failures in the log", () => {
       expect((await s.job.render(s.data([80, 666, 1000 + i]))).result).toBe("template_error");
     }
     expect(s.errors()).toHaveLength(1);
-    expect(s.errors()[0]).toMatchObject({ event: "template failed, file left as it was", template: "t" });
+    expect(s.errors()[0]).toMatchObject({ event: "template_failed", file: "left as it was", template: "t" });
     s.at(61_000);
     await s.job.render(s.data([80, 666, 2000]));
     expect(s.errors()).toHaveLength(2);
-    expect(s.errors()[1]).toMatchObject({ event: "still failing: template failed, file left as it was", failures: 21, since_ms: 61_000 });
+    expect(s.errors()[1]).toMatchObject({ event: "template_failed", still_failing: true, failures: 21, since_ms: 61_000 });
     s.at(62_000);
     expect((await s.job.render(s.data([80, 443]))).result).toBe("written");
     expect(s.logs.filter((l) => l.event === "recovered")).toEqual([expect.objectContaining({ level: "info", template: "t", failures: 21, after_ms: 62_000 })]);

@@ -85,7 +85,7 @@ describe("render job", () => {
     expect(r.result).toBe("template_error");
     expect(readFileSync(`${dir}/out.cfg`, "utf8")).toBe("old\n");
     const line = logs.map((l) => JSON.parse(l) as Record<string, string>).find((l) => l.template === "broken");
-    expect(line).toMatchObject({ level: "error", event: "template failed, file left as it was" });
+    expect(line).toMatchObject({ level: "error", event: "template_failed", file: "left as it was" });
     expect(line!.error).toMatch(/t\.ejs:1: Cannot read properties of undefined/);
   });
 
