@@ -115,7 +115,7 @@ describe("announcer /metrics and /status", () => {
     await eventually((x) => x("exacast_announcer_consul_up") === 0 && x("exacast_announcer_consul_errors_total")! >= 1, "consul_up 0");
     await consul.start();
     await eventually((x) => x("exacast_announcer_consul_up") === 1 && x("exacast_announcer_app_state", { app: "static", state: "UP" }) === 1, "consul back, static UP");
-    expect(proc.lines.every((l) => isCommandLine(l.line))).toBe(true);
+    expect(proc.lines.every(isCommandLine)).toBe(true);
   });
 
   it("/status: the apps with their source, state and last check results; what is announced; Consul's state", async () => {

@@ -9,3 +9,5 @@ export { freePort, quietPort } from "./ports.js";
 export { waitFor, sleep } from "./wait.js";
 export { bin, helper, repoRoot } from "./paths.js";
 export { ListenerProcess } from "./listener.js";
+export { AnnouncerProcess } from "./announcer.js";
+export { ScriptedProcess } from "./scripted.js";

@@ -1,7 +1,7 @@
 // Any program run by a test the way ExaBGP runs a process, without ExaBGP:
 // the test writes its stdin (lines or raw bytes, with backpressure), reads its
 // stdout line by line and its stderr log, signals it and awaits its exit. Like
-// ListenerProcess, for any command line (a bin inside `unshare`, the announcer).
+// ListenerProcess and AnnouncerProcess are this with their bin.
 
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
@@ -21,6 +21,8 @@ export interface ScriptedOptions {
   env?: NodeJS.ProcessEnv;
   /** Called with each complete stdout line, as it arrives (e.g. to answer `done`). */
   onLine?: (line: string) => void;
+  /** Also keep stdout in `<lab>/<name>.out` (shown by lab.report()). */
+  logStdout?: boolean;
 }
 
 export class ScriptedProcess {
@@ -34,8 +36,10 @@ export class ScriptedProcess {
 
   constructor(lab: Lab, cmd: string, args: string[], opts: ScriptedOptions) {
     const logFile = `${lab.dir}/${opts.name}.err`;
+    const outFile = opts.logStdout ? `${lab.dir}/${opts.name}.out` : undefined;
     this.child = spawn(cmd, args, { cwd: opts.cwd ?? lab.dir, env: opts.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
     this.child.stdout!.setEncoding("utf8").on("data", (d: string) => {
+      if (outFile) appendFileSync(outFile, d);
       const parts = (this.partial + d).split("\n");
       this.partial = parts.pop()!;
       for (const l of parts) {
@@ -73,6 +77,11 @@ export class ScriptedProcess {
 
   get stderr(): string {
     return this.err;
+  }
+
+  /** Everything written on stdout so far, as text. */
+  get stdout(): string {
+    return this.lines.map((l) => l + "\n").join("") + this.partial;
   }
 
   /** Lines of the stderr log matching `pattern`. */
