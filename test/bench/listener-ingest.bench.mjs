@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { LineSplitter } from "@exacast/core";
 import { Ingest, Rib } from "@exacast/listener";
 import { ingestStream } from "./generate.mjs";
-import { chunks, fmt, median, timeMedian, verdict } from "./measure.mjs";
+import { chunks, fmt, median, splitAndParse, timeMedian, verdict } from "./measure.mjs";
 
 const LINES = 300_000;
 const ROUNDS = 3;
@@ -22,13 +22,7 @@ const template = `${dir}/small.ejs`;
 writeFileSync(template, "<% for (const p of ports) { %><%= p %> <%= services[p].length %>\n<% } %>");
 writeFileSync(`${dir}/stream.ndjson`, text);
 
-function floor() {
-  let n = 0;
-  const s = new LineSplitter({ line: (l) => { if (JSON.parse(l)) n++; } });
-  for (const c of input) s.push(c);
-  s.end();
-  return n;
-}
+const floor = () => splitAndParse(input);
 
 let held = 0;
 function inProcess() {

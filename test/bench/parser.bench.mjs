@@ -2,18 +2,12 @@
 // beside the floor (the same line splitting + JSON.parse only).
 import { LineSplitter, parseLine } from "@exacast/core";
 import { ingestStream } from "./generate.mjs";
-import { chunks, fmt, timeMedian, verdict } from "./measure.mjs";
+import { chunks, fmt, splitAndParse, timeMedians, verdict } from "./measure.mjs";
 
 const LINES = 300_000;
 const input = chunks(ingestStream(LINES).join("\n") + "\n");
 
-function floor() {
-  let n = 0;
-  const s = new LineSplitter({ line: (l) => { if (JSON.parse(l)) n++; } });
-  for (const c of input) s.push(c);
-  s.end();
-  return n;
-}
+const floor = () => splitAndParse(input);
 
 function parser() {
   let events = 0;
@@ -32,8 +26,7 @@ function parser() {
 }
 
 const events = parser();
-const tFloor = timeMedian(floor);
-const tParser = timeMedian(parser);
+const [tFloor, tParser] = timeMedians(floor, parser);
 const floorRate = (LINES / tFloor) * 1000;
 const parserRate = (events / tParser) * 1000;
 console.log(`stream: ${fmt(LINES)} lines, ${fmt(events)} events`);
