@@ -1,0 +1,119 @@
+// The announcer's run-time inputs, fuzzed: PUT bodies (hostile values, any
+// JSON, and mutated valid bodies), GoCast queries and Consul services go
+// through the same validation the HTTP server and the Consul watcher use,
+// then through the planner to the commands ExaBGP would get. Whatever the
+// input, every command is one well-formed `announce`/`withdraw` line.
+
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { isCommandLine } from "@exacast/core";
+import type { RequestContext } from "../../packages/announcer/src/app-request.js";
+import { parseJsonBody, validateApp } from "../../packages/announcer/src/app-request.js";
+import type { AppSpec } from "../../packages/announcer/src/config.js";
+import { loadAnnouncerConfig } from "../../packages/announcer/src/config.js";
+import { serviceApp } from "../../packages/announcer/src/consul/tags.js";
+import { parseGoCastRegister } from "../../packages/announcer/src/gocast.js";
+import { firstWithdraw, planVip, sentRouteOf } from "../../packages/announcer/src/planner.js";
+import { appBody, consulService, goCastQuery, toSearchParams } from "./announcer-inputs.fuzz.js";
+import { mutate, seeded } from "./mutate.js";
+
+function context(nextHop: string): RequestContext {
+  const r = loadAnnouncerConfig(`next_hop: ${nextHop}\ncommunities: ["65000:1"]\nconsul: { address: "127.0.0.1:8500" }\n`, "/etc/exacast/a.yaml");
+  if (!r.ok) throw new Error(r.error.join("\n"));
+  return { globals: r.value, baseDir: "/etc/exacast", rules: { consul: true, exec: false, execRefused: "refused" } };
+}
+const contexts = [context("self"), context("[192.0.2.2, 2001:db8::2]")];
+
+/** Every line ExaBGP could get for this app: announced (draining or not), withdrawn, first verdict. */
+function commandsOf(spec: AppSpec, ctx: RequestContext): string[] {
+  const view = { ...spec, serving: true };
+  const lines: string[] = [];
+  for (const vip of spec.vips) {
+    for (const draining of [false, true]) {
+      const route = planVip(vip, [view], { communityAsn: ctx.globals.communityAsn, nextHop: ctx.globals.nextHop, draining });
+      const sent = route && sentRouteOf(route);
+      if (sent) lines.push(sent.announce, sent.withdraw);
+    }
+    const first = firstWithdraw(vip, ctx.globals.nextHop);
+    if (first) lines.push(first.line);
+  }
+  return lines;
+}
+
+const tally = { accepted: 0, refused: 0, lines: 0 };
+function judge(r: ReturnType<typeof validateApp>, ctx: RequestContext): void {
+  if (!r.ok) {
+    tally.refused++;
+    expect(r.error.length).toBeGreaterThan(0);
+    return;
+  }
+  tally.accepted++;
+  for (const line of commandsOf(r.value.spec, ctx)) {
+    tally.lines++;
+    if (!isCommandLine(line) || /[\r\n]/.test(line)) expect.fail(`malformed command ${JSON.stringify(line)}`);
+  }
+}
+
+describe("announcer inputs under fuzzing: only well-formed commands come out", () => {
+  it("PUT /v1/apps/{name} bodies with hostile values, and any JSON", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.constantFrom("web", "a.b-c_1"), fc.string({ maxLength: 70 })), appBody, fc.nat(1), (name, body, i) => {
+        const ctx = contexts[i]!;
+        const parsed = parseJsonBody(JSON.stringify(body) ?? "null");
+        if (parsed.ok) judge(validateApp(name, parsed.value, "http", ctx), ctx);
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
+  it("mutated valid bodies (bit flips, truncation, swaps, huge and deep values)", () => {
+    const valid = [
+      { vip: "10.255.255.1/32", ports: [443, 80], checks: [{ tcp: "127.0.0.1:443" }] },
+      { vips: ["10.255.255.2/32", "2001:db8::2/128"], ports: [53], communities: ["65000:7"], med: 10, checks: [{ udp: { address: "127.0.0.1:53", send: "00", expect: "00" } }] },
+      { vip: "10.255.255.3/32", ports: [8080], local_pref: 200, checks: [{ http: { url: "http://127.0.0.1:8080/h", status: 200, contains: "ok" } }, { file_absent: "/tmp/x" }] },
+    ].map((b) => JSON.stringify(b));
+    const r = seeded(7);
+    for (let n = 0; n < 20_000; n++) {
+      const ctx = contexts[n % 2]!;
+      const parsed = parseJsonBody(mutate(r, valid[n % valid.length]!));
+      if (parsed.ok) judge(validateApp("web", parsed.value, "http", ctx), ctx);
+      else tally.refused++;
+    }
+  });
+
+  it("GoCast /register queries", () => {
+    fc.assert(
+      fc.property(goCastQuery, (q) => {
+        const ctx = contexts[0]!;
+        const g = parseGoCastRegister(toSearchParams(q), { allowExec: false });
+        if (!g.ok) {
+          tally.refused++;
+          return;
+        }
+        judge(validateApp(g.value.name, g.value.input, "http", ctx), ctx);
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
+  it("Consul services and their tags", () => {
+    fc.assert(
+      fc.property(consulService, (svc) => {
+        const ctx = contexts[1]!;
+        const app = serviceApp(svc, { tag: "exacast", allowExec: false });
+        if (app === null || app.kind === "skip") {
+          tally.refused++;
+          return;
+        }
+        judge(validateApp(app.name, app.input, "consul", ctx), ctx);
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
+  it("both outcomes were exercised", () => {
+    console.log(`announcer inputs fuzzed: ${tally.accepted} accepted, ${tally.refused} refused, ${tally.lines} command lines checked`);
+    expect(tally.accepted).toBeGreaterThan(1000);
+    expect(tally.refused).toBeGreaterThan(10_000);
+  });
+});

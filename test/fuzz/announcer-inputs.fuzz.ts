@@ -1,0 +1,121 @@
+// Generators of hostile announcer inputs, shared by the in-process property
+// tests and the run through the real bin: PUT bodies, GoCast queries and
+// Consul services, mixing valid values with what breaks parsers and command
+// lines (newlines, trailing keywords, out-of-range numbers, wrong types).
+
+import fc from "fast-check";
+
+const HOSTILE: string[] = [
+  "10.255.255.1/32",
+  "2001:db8::1/128",
+  "10.255.255.1/32\nannounce route 6.6.6.6/32 next-hop self",
+  "10.255.255.1/32 next-hop 6.6.6.6",
+  "10.255.255.1/32\r",
+  "1.2.3.4/33",
+  "10.0.0.1/24",
+  "::/0",
+  "0.0.0.0/0",
+  "web",
+  "web\nwithdraw route 10.255.255.1/32",
+  "we b",
+  "\u0000",
+  "\u001b[2J",
+  "é",
+  "12345:443",
+  "65535:0",
+  "65536:1",
+  "1:2:3",
+  "127.0.0.1:443",
+  "127.0.0.1:0",
+  "http://127.0.0.1:9/",
+  "http://127.0.0.1:9/\nX",
+  "/tmp/x\nannounce",
+  "port:tcp:443",
+  "port:tcp:0",
+  "port:udp:53",
+  "exec:/bin/true",
+  "consul",
+  "tcp:127.0.0.1:9",
+  "http:http://127.0.0.1:9/",
+  "",
+  "A".repeat(300),
+];
+
+export const hostileString = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...HOSTILE) }, { weight: 1, arbitrary: fc.string({ maxLength: 40 }) });
+
+export const hostileNumber = fc.oneof(
+  fc.constantFrom(0, 1, 22, 80, 443, 65535, 65536, -1, 1.5, 2 ** 32, 2 ** 53, 1e300),
+  fc.integer({ min: -10, max: 70_000 }),
+);
+
+const scalar = fc.oneof(hostileString, hostileNumber, fc.boolean(), fc.constant(null));
+
+const check = fc.oneof(
+  fc.record({ tcp: fc.oneof(hostileString, hostileNumber) }),
+  fc.record({ http: fc.oneof(hostileString, fc.record({ url: hostileString, status: fc.oneof(hostileNumber, fc.array(hostileNumber, { maxLength: 3 })), contains: hostileString }, { requiredKeys: ["url"] })) }),
+  fc.record({ udp: fc.record({ address: hostileString, send: hostileString, expect: hostileString }, { requiredKeys: [] }) }),
+  fc.record({ file_absent: hostileString }),
+  fc.record({ exec: fc.record({ command: fc.oneof(hostileString, fc.array(hostileString, { maxLength: 3 })), shell: fc.boolean() }) }),
+  fc.record({ consul: fc.oneof(fc.constant({}), fc.record({ service: hostileString })) }),
+  fc.dictionary(hostileString, scalar, { maxKeys: 2 }),
+);
+
+/** A PUT /v1/apps/{name} body: an app-shaped object with hostile values, or any JSON. */
+export const appBody = fc.oneof(
+  {
+    weight: 4,
+    arbitrary: fc.record(
+      {
+        name: hostileString,
+        vip: hostileString,
+        vips: fc.array(hostileString, { maxLength: 3 }),
+        ports: fc.array(fc.oneof(hostileNumber, hostileString), { maxLength: 4 }),
+        checks: fc.array(check, { maxLength: 3 }),
+        communities: fc.array(hostileString, { maxLength: 3 }),
+        med: fc.oneof(hostileNumber, hostileString),
+        local_pref: hostileNumber,
+        interval: fc.oneof(hostileString, hostileNumber),
+        rise: hostileNumber,
+        bogus: scalar,
+      },
+      { requiredKeys: [] },
+    ),
+  },
+  { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
+);
+
+/** A GoCast /register query. */
+export const goCastQuery = fc.record({
+  name: fc.array(hostileString, { minLength: 0, maxLength: 2 }),
+  vip: fc.array(hostileString, { minLength: 0, maxLength: 2 }),
+  monitor: fc.array(hostileString, { maxLength: 3 }),
+  extra: fc.array(fc.tuple(hostileString, hostileString), { maxLength: 1 }),
+});
+
+export function toSearchParams(q: { name: string[]; vip: string[]; monitor: string[]; extra: [string, string][] }): URLSearchParams {
+  const p = new URLSearchParams();
+  for (const n of q.name) p.append("name", n);
+  for (const v of q.vip) p.append("vip", v);
+  for (const m of q.monitor) p.append("monitor", m);
+  for (const [k, v] of q.extra) p.append(k, v);
+  return p;
+}
+
+const tag = fc.oneof(
+  fc.constantFrom("exacast", "enable_gocast", "other"),
+  hostileString.map((v) => `exacast_vip=${v}`),
+  hostileString.map((v) => `gocast_vip=${v}`),
+  fc.oneof(hostileString, hostileNumber.map(String)).map((v) => `exacast_port=${v}`),
+  hostileString.map((v) => `exacast_check=${v}`),
+  hostileString.map((v) => `gocast_monitor=${v}`),
+  hostileString.map((v) => `exacast_${v}`),
+  hostileString,
+);
+
+/** A Consul agent service: id, name, tags, port. */
+export const consulService = fc.record({
+  id: hostileString,
+  name: hostileString,
+  tags: fc.array(tag, { maxLength: 6 }),
+  port: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 65535 })),
+});
