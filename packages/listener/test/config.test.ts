@@ -133,7 +133,7 @@ templates:
 
 describe("command line", () => {
   it("the simple case: flags only, paths relative to the working directory", () => {
-    const r = parseCommand(["--template", "t.ejs:/etc/out.cfg", "--template", "/abs/u.ejs:rel/out", "--reload", "kill -HUP 1", "--asn", "65000", "--debounce", "1s", "--state-file", "s.json"], "/work");
+    const r = parseCommand(["--template", "t.ejs:/etc/out.cfg", "--template", "/abs/u.ejs:rel/out", "--reload", "kill -HUP 1", "--asn", "65000", "--debounce", "1s", "--state-file", "s.json"], "/srv/app");
     expect(r).toEqual({
       ok: true,
       value: {
@@ -144,11 +144,11 @@ describe("command line", () => {
         overrides: {
           community_asn: 65000,
           debounce: "1s",
-          state_file: "/work/s.json",
+          state_file: "/srv/app/s.json",
           reload: "kill -HUP 1",
           templates: [
-            { source: "/work/t.ejs", destination: "/etc/out.cfg" },
-            { source: "/abs/u.ejs", destination: "/work/rel/out" },
+            { source: "/srv/app/t.ejs", destination: "/etc/out.cfg" },
+            { source: "/abs/u.ejs", destination: "/srv/app/rel/out" },
           ],
         },
       },
