@@ -143,6 +143,10 @@ async function run(cfg: AnnouncerConfig): Promise<void> {
   process.on("SIGUSR1", () => announcer.logStats());
   // SIGHUP: ExaBGP's reload does not restart its processes; a HUP from a terminal going away must not kill us.
   process.on("SIGHUP", () => log.info("sighup_ignored"));
+  // A bug must not kill the process: ExaBGP gives up on a process after five
+  // deaths in a row, and every VIP would stay as the last one left it.
+  process.on("uncaughtException", (e) => log.error("unexpected_error", { error: e, kept: "running" }));
+  process.on("unhandledRejection", (e) => log.error("unexpected_error", { error: e as Error, kept: "running" }));
 
   log.info("start", {
     version,
