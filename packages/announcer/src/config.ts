@@ -143,25 +143,29 @@ export function resolveApp(a: AppInput, g: Globals, source: AppSource, baseDir: 
   }
   if (a.communities) problems.push(...communityProblems(a.communities, g.communityAsn, "communities"));
   if (problems.length > 0) return err(problems);
-  const t = g.timers;
   return ok({
     name: a.name,
     source,
     vips,
     ports: [...new Set(a.ports ?? [])].sort((x, y) => x - y),
     checks: (a.checks ?? []).map((c) => checkSpec(c, baseDir)),
-    timers: {
-      interval: a.interval ?? t.interval,
-      fastInterval: a.fast_interval ?? t.fastInterval,
-      timeout: a.timeout ?? t.timeout,
-      rise: a.rise ?? t.rise,
-      fall: a.fall ?? t.fall,
-      splay: a.splay ?? t.splay,
-    },
+    timers: timersOf(a, g.timers),
     communities: a.communities ?? g.communities,
     med: a.med === undefined ? g.med : a.med,
     localPref: a.local_pref === undefined ? g.localPref : a.local_pref,
   });
+}
+
+/** Timers as set by a config level (the file's globals, an app), over those of the level below. */
+function timersOf(o: Partial<Record<"interval" | "fast_interval" | "timeout" | "rise" | "fall" | "splay", number>>, base: Timers): Timers {
+  return {
+    interval: o.interval ?? base.interval,
+    fastInterval: o.fast_interval ?? base.fastInterval,
+    timeout: o.timeout ?? base.timeout,
+    rise: o.rise ?? base.rise,
+    fall: o.fall ?? base.fall,
+    splay: o.splay ?? base.splay,
+  };
 }
 
 function nextHopOf(v: ConfigInput["next_hop"]): NextHopConfig {
@@ -175,14 +179,7 @@ export function globalsOf(c: ConfigInput): Globals {
   return {
     communityAsn: c.community_asn ?? DEFAULT_COMMUNITY_ASN,
     nextHop: nextHopOf(c.next_hop),
-    timers: {
-      interval: c.interval ?? DEFAULT_TIMERS.interval,
-      fastInterval: c.fast_interval ?? DEFAULT_TIMERS.fastInterval,
-      timeout: c.timeout ?? DEFAULT_TIMERS.timeout,
-      rise: c.rise ?? DEFAULT_TIMERS.rise,
-      fall: c.fall ?? DEFAULT_TIMERS.fall,
-      splay: c.splay ?? DEFAULT_TIMERS.splay,
-    },
+    timers: timersOf(c, DEFAULT_TIMERS),
     communities: c.communities ?? [],
     med: c.med ?? null,
     localPref: c.local_pref ?? null,
