@@ -10,7 +10,7 @@ import { Ingest } from "../../packages/listener/src/ingest.js";
 import { Rib } from "../../packages/listener/src/rib.js";
 import { buildServices } from "../../packages/listener/src/services.js";
 import type { ModelServices } from "./model.js";
-import { ReferenceModel } from "./model.js";
+import { modelBackend, ReferenceModel } from "./model.js";
 import { captureLines, mutate, seeded } from "./mutate.js";
 import { ASN, validLine, validLineArb } from "./streams.js";
 
@@ -21,16 +21,7 @@ function realServices(rib: Rib): ModelServices {
   const m = buildServices(rib.routes());
   const backends: ModelServices["backends"] = {};
   for (const [port, list] of Object.entries(m.backends)) {
-    backends[port] = list.map(({ prefix, neighbor, pathId, nexthop, med, localPref, communities, draining }) => ({
-      prefix,
-      neighbor,
-      pathId,
-      nexthop,
-      med,
-      localPref,
-      communities,
-      draining,
-    }));
+    backends[port] = list.map(modelBackend);
   }
   return { services: m.services, backends, ports: m.ports };
 }

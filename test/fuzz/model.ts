@@ -138,6 +138,11 @@ function compareAddress(a: string, b: string): number {
   return an === bn ? 0 : an < bn ? -1 : 1;
 }
 
+/** The fields of a backend the model and the listener are compared on. */
+export function modelBackend({ prefix, neighbor, pathId, nexthop, med, localPref, communities, draining }: ModelBackend): ModelBackend {
+  return { prefix, neighbor, pathId, nexthop, med, localPref, communities, draining };
+}
+
 export function servicesOf(routes: Iterable<ModelRoute>): ModelServices {
   const all = [...routes];
   const ports = [...new Set(all.flatMap((r) => r.ports))].sort((a, b) => a - b);
@@ -148,16 +153,7 @@ export function servicesOf(routes: Iterable<ModelRoute>): ModelServices {
       .filter((r) => r.ports.includes(port))
       .sort((a, b) => comparePrefixText(a.prefix, b.prefix) || compareAddress(a.neighbor, b.neighbor) || a.pathId - b.pathId);
     services[port] = [...new Set(list.map((r) => r.prefix))];
-    backends[port] = list.map(({ prefix, neighbor, pathId, nexthop, med, localPref, communities, draining }) => ({
-      prefix,
-      neighbor,
-      pathId,
-      nexthop,
-      med,
-      localPref,
-      communities,
-      draining,
-    }));
+    backends[port] = list.map(modelBackend);
   }
   return { services, backends, ports };
 }
