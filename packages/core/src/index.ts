@@ -12,3 +12,6 @@ export * from "./log.js";
 export * from "./lines.js";
 export * from "./cli.js";
 export * from "./metrics.js";
+export * from "./html.js";
+export * from "./status-layout.js";
+export * from "./http-auth.js";
