@@ -3,6 +3,7 @@
 // modules; main.ts feeds it stdin and signals.
 
 import type { Server } from "node:http";
+import { hostname } from "node:os";
 import type { Logger } from "@exacast/core";
 import { readIfExists, replaceFile } from "./atomic-file.js";
 import { runCommand } from "./command.js";
@@ -11,6 +12,7 @@ import { causeOf, FailureLog } from "./failure-log.js";
 import { startHttp, stopHttp } from "./http.js";
 import { Ingest } from "./ingest.js";
 import { ListenerMetrics } from "./metrics.js";
+import { NeighborTimes } from "./neighbor-times.js";
 import type { CommandRunner } from "./render-job.js";
 import { RenderJob } from "./render-job.js";
 import { Rib } from "./rib.js";
@@ -18,10 +20,13 @@ import type { ServicesMap } from "./services.js";
 import { buildServices, servicesJson, templateData } from "./services.js";
 import type { Setup } from "./setup.js";
 import { statusOf } from "./status.js";
+import { listenerPage } from "./status-page.js";
 
 export interface DaemonOptions {
   now?: () => number;
   run?: CommandRunner;
+  /** For /status and the status page. */
+  version?: string;
 }
 
 const REJECT_LOGS_PER_MINUTE = 20;
@@ -48,6 +53,9 @@ export class ListenerDaemon {
   private readonly stateFileFailures = new FailureLog();
   private readonly now: () => number;
   private readonly run: CommandRunner;
+  private readonly times = new NeighborTimes();
+  private readonly started = new Date().toISOString();
+  private readonly version: string;
   /** Renders done (all templates of one cycle count once): tests and benches read it. */
   renders = 0;
 
@@ -59,6 +67,7 @@ export class ListenerDaemon {
     this.setup = setup;
     this.now = opts.now ?? (() => performance.now());
     this.run = opts.run ?? runCommand;
+    this.version = opts.version ?? "unknown";
     const c = setup.config;
     this.rib = new Rib({ communityAsn: c.communityAsn, maxRoutes: c.maxRoutes });
     this.ingest = new Ingest(this.rib, { staleGraceMs: c.staleGraceMs, now: this.now }, this.hooks());
@@ -93,7 +102,8 @@ export class ListenerDaemon {
   }
 
   status() {
-    return statusOf(this.rib, this.services(), this.jobs, this.ingest.stats);
+    const toIso = (t: number) => new Date(Date.now() - (this.now() - t)).toISOString();
+    return statusOf(this.rib, this.services(), this.jobs, this.ingest.stats, { host: hostname(), version: this.version, pid: process.pid, started: this.started, times: this.times, toIso });
   }
 
   /** EOF or SIGTERM: finish the render in progress and any pending one. */
@@ -145,7 +155,7 @@ export class ListenerDaemon {
   }
 
   private httpHandlers() {
-    return { metrics: () => this.metrics.render(), status: () => this.status() };
+    return { metrics: () => this.metrics.render(), status: () => this.status(), page: () => listenerPage(this.status(), Date.now()) };
   }
 
   private changed(): void {
@@ -218,6 +228,7 @@ export class ListenerDaemon {
     return {
       rejected: (lineNo: number, reason: string, error: string) => this.logRejected(lineNo, reason, error),
       state: (neighbor: string, state: string, reason: string | undefined) => {
+        this.times.state(neighbor, state, this.now());
         this.log.info("neighbor", { neighbor, state, ...(reason ? { reason } : {}) });
       },
       staleStarted: (neighbor: string, stopping: boolean, period: number) => this.armStale(neighbor, stopping, period),
@@ -245,10 +256,12 @@ export class ListenerDaemon {
     const grace = stopping ? Math.max(this.setup.config.staleGraceMs, STOPPING_GRACE_MS) : this.setup.config.staleGraceMs;
     this.log.info("routes_kept", { neighbor, why: stopping ? "ExaBGP is stopping" : "stale_grace", grace_ms: grace });
     const key = `${neighbor} ${period}`;
+    this.times.staleStarted(neighbor, period, this.now() + grace);
     this.staleTimers.set(
       key,
       setTimeout(() => {
         this.staleTimers.delete(key);
+        this.times.staleEnded(neighbor, period);
         const n = this.rib.expireStale(neighbor, period);
         if (n > 0) this.log.info("stale_routes_removed", { neighbor, routes: n });
         if (this.rib.version !== this.seenVersion) this.changed();

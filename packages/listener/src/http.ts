@@ -9,10 +9,13 @@ import { METRICS_CONTENT_TYPE } from "@exacast/core";
 export interface HttpHandlers {
   metrics(): string;
   status(): unknown;
+  /** The status page (HTML). */
+  page(): string;
 }
 
 const ROUTES: Record<string, (h: HttpHandlers) => { type: string; body: string }> = {
   "/metrics": (h) => ({ type: METRICS_CONTENT_TYPE, body: h.metrics() }),
+  "/": (h) => ({ type: "text/html; charset=utf-8", body: h.page() }),
   "/status": (h) => ({ type: "application/json; charset=utf-8", body: JSON.stringify(h.status(), null, 2) + "\n" }),
 };
 

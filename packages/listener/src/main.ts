@@ -72,7 +72,7 @@ async function run(cmd: Extract<Command, { kind: "run" }>): Promise<void> {
   const log = createLogger({ program: PROGRAM, level: cmd.logLevel, format: cmd.logFormat });
   const setup = await loadSetup(cmd, process.cwd());
   if (!setup.ok) exitWithProblems(PROGRAM, setup.error);
-  const daemon = new ListenerDaemon(setup.value, log);
+  const daemon = new ListenerDaemon(setup.value, log, { version: packageVersion(new URL("../package.json", import.meta.url)) });
   try {
     await daemon.start();
   } catch (e) {

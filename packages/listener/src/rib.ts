@@ -217,6 +217,16 @@ export class Rib {
     return [...this.neighbors].map(([address, nb]) => ({ address, state: nb.state, routes: nb.routes.size, stale: nb.stale?.size ?? 0 }));
   }
 
+  /** Every route kept through a session loss, with the stale period it belongs to. */
+  *staleRoutes(): IterableIterator<{ route: Route; period: number }> {
+    for (const nb of this.neighbors.values()) {
+      for (const [key, period] of nb.stale ?? []) {
+        const route = nb.routes.get(key);
+        if (route !== undefined) yield { route, period };
+      }
+    }
+  }
+
   *routes(): IterableIterator<Route> {
     for (const nb of this.neighbors.values()) yield* nb.routes.values();
   }

@@ -163,14 +163,14 @@ describe("listener daemon", () => {
     await until(() => out() === "v2 443\n");
   });
 
-  it("serves /metrics and /status on loopback; other paths 404, other methods 405", async () => {
+  it("serves /metrics, /status and the status page on loopback; other paths 404, other methods 405", async () => {
     const port = await new Promise<number>((resolve) => {
       const s = createServer().listen(0, "127.0.0.1", () => {
         const p = (s.address() as { port: number }).port;
         s.close(() => resolve(p));
       });
     });
-    const { d, out } = await daemon(`debounce: 10ms\nhttp: { listen: "127.0.0.1:${port}" }\n`);
+    const { d, out } = await daemon(`debounce: 10ms\nstale_grace: 30s\nhttp: { listen: "127.0.0.1:${port}" }\n`);
     const base = `http://127.0.0.1:${port}`;
     feed(d, state("up"), announce({ prefixes: ["10.0.0.1/32", "10.0.0.2/32"], communities: [[12345, 443], [12345, 80]] }), "junk");
     await until(() => out());
@@ -189,7 +189,20 @@ describe("listener daemon", () => {
       ports: [80, 443],
       neighbors: [{ address: "127.0.0.1", state: "up", routes: 1, stale: 0 }],
     });
+    expect((status.neighbors as { since: string }[])[0]!.since).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect((await fetch(`${base}/nope`)).status).toBe(404);
+    // The status page, and a session loss under stale_grace: the routes kept, with the grace left.
+    feed(d, state("down"));
+    const stale = ((await (await fetch(`${base}/status`)).json()) as { stale: { neighbor: string; prefix: string; path_id: number; until: string }[] }).stale;
+    // 10.0.0.2 too: withdrawn within a second of the loss, it counts as part of it.
+    expect(stale.map((x) => x.prefix).sort()).toEqual(["10.0.0.1/32", "10.0.0.2/32"]);
+    expect(stale[0]).toEqual({ neighbor: "127.0.0.1", prefix: expect.any(String), path_id: 0, until: expect.any(String) });
+    const left = Date.parse(stale[0]!.until) - Date.now();
+    expect(left).toBeGreaterThan(20_000);
+    expect(left).toBeLessThanOrEqual(30_000);
+    const page = await fetch(`${base}/`);
+    expect([page.status, page.headers.get("content-type")]).toEqual([200, "text/html; charset=utf-8"]);
+    expect(await page.text()).toMatch(/10\.0\.0\.1<span class="muted">\/32<\/span>.*stale, (29|30)s left/s);
     const post = await fetch(`${base}/metrics`, { method: "POST", body: "x" });
     expect(post.status).toBe(405);
     expect(post.headers.get("allow")).toBe("GET, HEAD");
