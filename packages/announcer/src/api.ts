@@ -10,6 +10,7 @@
 //   GET    /unregister?name=                 GoCast
 //   GET    /metrics              Prometheus text
 //   GET    /status               JSON
+//   GET    /                     the status page (HTML)
 
 import type { Reply } from "./http-apps.js";
 
@@ -22,6 +23,8 @@ export interface ApiBackend {
   unregister(query: URLSearchParams): Reply;
   metrics(): string;
   status(): unknown;
+  /** The status page (HTML). */
+  page(): string;
   /** The announcer is stopping: changes are refused (503). */
   readonly stopping: boolean;
 }
@@ -31,7 +34,7 @@ export interface Route {
   /** For metrics labels: a fixed set. */
   readonly name: string;
   readonly needsBody: boolean;
-  run(body: string): Reply & { readonly text?: string };
+  run(body: string): Reply & { readonly text?: string; readonly type?: string };
 }
 
 export type Resolved = { readonly kind: "route"; readonly route: Route } | { readonly kind: "reply"; readonly name: string; readonly reply: Reply; readonly allow?: string };
@@ -66,6 +69,8 @@ export function resolve(method: string, target: string, b: ApiBackend): Resolved
       return route("apps", "GET", read, () => ({ status: 200, json: { apps: b.apps() } }));
     case "/metrics":
       return route("metrics", "GET", read, () => ({ status: 200, text: b.metrics() }));
+    case "/":
+      return route("page", "GET", read, () => ({ status: 200, text: b.page(), type: "text/html; charset=utf-8" }));
     case "/status":
       return route("status", "GET", read, () => ({ status: 200, json: b.status() }));
     case "/register":

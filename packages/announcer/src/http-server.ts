@@ -8,7 +8,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { HostPort, Logger } from "@exacast/core";
-import { METRICS_CONTENT_TYPE } from "@exacast/core";
+import { authChallenge, credentialOf, METRICS_CONTENT_TYPE } from "@exacast/core";
 import type { ApiBackend, Resolved } from "./api.js";
 import { resolve } from "./api.js";
 
@@ -25,15 +25,15 @@ export interface ApiServerOptions {
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
-/** `Authorization: Bearer <token>` carries the token: hashed first, so neither length nor content leaks through timing. */
+/** `Authorization: Bearer <token>` (or Basic, for browsers) carries the token: hashed first, so neither length nor content leaks through timing. */
 export function authorized(header: string | undefined, expected: Buffer): boolean {
-  const m = header === undefined ? null : /^Bearer +(\S+) *$/i.exec(header);
-  return timingSafeEqual(digest(m ? m[1]! : ""), expected) && m !== null;
+  const token = credentialOf(header);
+  return timingSafeEqual(digest(token ?? ""), expected) && token !== null;
 }
 
-function send(res: ServerResponse, status: number, body: { json?: unknown; text?: string }, extra: Record<string, string> = {}): void {
+function send(res: ServerResponse, status: number, body: { json?: unknown; text?: string; type?: string }, extra: Record<string, string> = {}): void {
   const text = body.text ?? (body.json === undefined ? "" : JSON.stringify(body.json, null, 2) + "\n");
-  const type = body.text !== undefined ? METRICS_CONTENT_TYPE : "application/json; charset=utf-8";
+  const type = body.type ?? (body.text !== undefined ? METRICS_CONTENT_TYPE : "application/json; charset=utf-8");
   res.writeHead(status, {
     ...(status === 204 ? {} : { "Content-Type": type, "Content-Length": String(Buffer.byteLength(text)) }),
     "Cache-Control": "no-store",
@@ -143,13 +143,14 @@ export class ApiServer {
     // A body left unread (401, 413) is read and dropped by Node after the
     // reply, within requestTimeout: the client gets to read its answer
     // instead of a reset while it is still sending.
-    const reply = (name: string, status: number, body: { json?: unknown; text?: string }, extra: Record<string, string> = {}) => {
+    const reply = (name: string, status: number, body: { json?: unknown; text?: string; type?: string }, extra: Record<string, string> = {}) => {
       send(res, status, body, extra);
       this.opts.onReply?.(name, status);
     };
     try {
       if (this.token && !authorized(req.headers.authorization, this.token)) {
-        return reply("unauthorized", 401, { json: { error: "unauthorized: send Authorization: Bearer <token>" } }, { "WWW-Authenticate": 'Bearer realm="exacast"' });
+        const page = (req.url ?? "/").split("?")[0] === "/";
+        return reply("unauthorized", 401, { json: { error: "unauthorized: send Authorization: Bearer <token>" } }, { "WWW-Authenticate": authChallenge(page) });
       }
       const r: Resolved = resolve(req.method ?? "GET", req.url ?? "/", this.backend);
       if (r.kind === "reply") return reply(r.name, r.reply.status, r.reply, r.allow ? { Allow: r.allow } : {});

@@ -42,6 +42,8 @@ export interface SentRoute {
   readonly prefix: Prefix;
   readonly announce: string;
   readonly withdraw: string;
+  /** What the command carries (for /status and the status page). */
+  readonly route: Route;
 }
 
 export type Change =
@@ -82,7 +84,7 @@ export function sentRouteOf(route: Route): SentRoute | null {
   const a = buildAnnounce(route);
   const w = buildWithdraw({ prefix: route.prefix, nextHop: route.nextHop });
   if (!a.ok || !w.ok) return null;
-  return { prefix: route.prefix, announce: a.value, withdraw: w.value };
+  return { prefix: route.prefix, announce: a.value, withdraw: w.value, route };
 }
 
 /** What to send for one VIP: nothing when the desired route is what was sent. */

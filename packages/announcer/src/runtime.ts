@@ -3,6 +3,7 @@
 // HTTP API with its apps and state file, and Consul discovery. Wired to one
 // Announcer; started after the config's apps are loaded.
 
+import { hostname } from "node:os";
 import { dirname, resolve as resolvePath } from "node:path";
 import type { Logger } from "@exacast/core";
 import type { Announcer } from "./announcer.js";
@@ -18,8 +19,9 @@ import { HttpApps } from "./http-apps.js";
 import { ApiServer } from "./http-server.js";
 import { AnnouncerMetrics } from "./metrics.js";
 import { StateFile } from "./state-file.js";
-import type { ToIso } from "./views.js";
-import { appJson, appsJson, isoFrom } from "./views.js";
+import type { AnnouncerStatus, ToIso } from "./views.js";
+import { announcerPage } from "./status-page.js";
+import { appJson, appsJson, isoFrom, vipsJson } from "./views.js";
 
 export interface RuntimeOptions {
   readonly version: string;
@@ -131,19 +133,21 @@ export class Runtime {
     return e ? appJson(e, this.toIso) : undefined;
   }
 
-  status(): unknown {
+  status(): AnnouncerStatus {
     const a = this.announcer;
     const l = a.link.stats;
     const d = this.discovery?.status;
     return {
       program: "exacast-announcer",
+      host: hostname(),
       version: this.opts.version,
       pid: process.pid,
       started: new Date(this.startedAt).toISOString(),
       draining: a.isDraining,
       stopping: a.isStopping,
       announced: [...a.announced().values()].map((r) => ({ vip: r.prefix.text, command: r.announce })),
-      exabgp: { commands: l.commands, acks: l.acks, ack_errors: l.ackErrors, ack_timeouts: l.ackTimeouts, resends: a.stats.resends },
+      vips: vipsJson(a.registry.entries(), a.announced()),
+      exabgp: { ack: this.cfg.ack, commands: l.commands, acks: l.acks, ack_errors: l.ackErrors, ack_timeouts: l.ackTimeouts, resends: a.stats.resends },
       http: this.cfg.http ? { apps: this.httpApps?.size ?? 0, state_file: this.cfg.http.stateFile } : null,
       consul: d
         ? {
@@ -173,6 +177,7 @@ export class Runtime {
       unregister: (q) => apps.unregister(q),
       metrics: () => this.metrics.render(),
       status: () => this.status(),
+      page: () => announcerPage(this.status(), Date.now()),
       get stopping() {
         return announcer.isStopping;
       },

@@ -111,6 +111,24 @@ describe("HTTP API", () => {
     expect((await fetch(`${h.base}/v1/apps`)).headers.get("www-authenticate")).toBe('Bearer realm="exacast"');
   });
 
+  it("GET / is the status page: a browser sends the token as Basic's password, prompted by a Basic challenge", async () => {
+    const h = await start();
+    const bare = await fetch(`${h.base}/`);
+    expect(bare.status).toBe(401);
+    expect(bare.headers.get("www-authenticate")).toBe('Basic realm="exacast", charset="UTF-8"');
+    const basic = (pair: string) => ({ Authorization: `Basic ${Buffer.from(pair).toString("base64")}` });
+    expect((await fetch(`${h.base}/`, { headers: basic(`admin:${TOKEN}x`) })).status).toBe(401);
+    const r = await fetch(`${h.base}/`, { headers: basic(`admin:${TOKEN}`) });
+    expect([r.status, r.headers.get("content-type")]).toEqual([200, "text/html; charset=utf-8"]);
+    const page = await r.text();
+    expect(page).toMatch(/^<!doctype html>/);
+    expect(page).toContain("<b>static</b>");
+    // The same password opens the JSON too (a browser sends it on for every path after the prompt).
+    expect((await fetch(`${h.base}/status`, { headers: basic(`:${TOKEN}`) })).status).toBe(200);
+    expect((await fetch(`${h.base}/`, { method: "HEAD", headers: auth })).status).toBe(200);
+    expect((await fetch(`${h.base}/`, { method: "POST", headers: auth })).status).toBe(405);
+  });
+
   it("PUT creates (201), replaces (200) and keeps an unchanged app's state; DELETE withdraws (204)", async () => {
     const h = await start();
     let r = await put(h, "web", { vip: "10.1.1.1/32", ports: [443] });
