@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what `npm test`, `npm run demo` and `npm run bench` need and is
-# missing: Debian's exabgp, gobgpd, haproxy, nginx and iproute2, then
+# missing: Debian's exabgp, gobgpd, haproxy, nginx, iproute2 and chromium, then
 # node_modules (npm ci). Cheap when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,6 +13,8 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-li
 [ -e /usr/lib/nginx/modules/ngx_stream_module.so ] || missing+=(libnginx-mod-stream)
 command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || missing+=(iproute2)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# The status pages are tested (and screenshot) in a real headless browser.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then

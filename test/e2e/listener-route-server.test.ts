@@ -134,7 +134,10 @@ describe("listener ← ExaBGP ← GoBGP route server ← ExaBGP", () => {
     expect(status.neighbors).toEqual([expect.objectContaining({ address: rs.address, state: "up", routes: 3 })]);
     const r = await fetch(`http://${B}:${httpPort}/status`, { method: "DELETE" });
     expect(r.status).toBe(405);
-    expect((await fetch(`http://${B}:${httpPort}/`)).status).toBe(404);
+    expect((await fetch(`http://${B}:${httpPort}/nope`)).status).toBe(404);
+    const page = await fetch(`http://${B}:${httpPort}/`);
+    expect([page.status, page.headers.get("content-type")]).toEqual([200, "text/html; charset=utf-8"]);
+    expect(await page.text()).toContain("10.255.255.9");
   });
 
   it("a route-server restart empties the file (session down), then the routes come back", async () => {

@@ -11,3 +11,6 @@ export { bin, helper, repoRoot } from "./paths.js";
 export { ListenerProcess } from "./listener.js";
 export { AnnouncerProcess } from "./announcer.js";
 export { ScriptedProcess } from "./scripted.js";
+export { dumpDom, domText, screenshot, CHROMIUM } from "./browser.js";
+export { statusWorld, HOSTILE_TEXT, STATUS_TOKEN } from "./status-world.js";
+export type { StatusWorld } from "./status-world.js";

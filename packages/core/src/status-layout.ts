@@ -126,7 +126,7 @@ tr.bad td{background:color-mix(in srgb,var(--bad-bg) 45%,transparent)}
 .pill{display:inline-block;padding:1px 8px;border-radius:999px;font-size:11px;font-weight:650;white-space:nowrap;letter-spacing:.02em}
 .pill.ok{background:var(--ok-bg);color:var(--ok)}.pill.bad{background:var(--bad-bg);color:var(--bad)}
 .pill.warn{background:var(--warn-bg);color:var(--warn)}.pill.idle{background:var(--idle-bg);color:var(--idle)}.pill.info{background:var(--info-bg);color:var(--info)}
-.muted{color:var(--muted)}.err{color:var(--bad)}
+.muted{color:var(--muted)}.err{color:var(--bad)}.nowrap{white-space:nowrap}
 .empty{padding:10px 14px;margin:0;color:var(--muted)}
 .checks{list-style:none;margin:0;padding:0}.checks li+li{margin-top:4px}time{white-space:nowrap}
 .pairs{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:2px 0;margin:0;padding:6px 0}

@@ -44,7 +44,8 @@ function services(s: ListenerStatus, now: number): Html {
     for (const b of list.slice(0, MAX_BACKEND_ROWS - shown)) {
       shown++;
       const key = `${b.neighbor} ${b.prefix} ${b.pathId}`;
-      const state = stale.has(key) ? pill(graceLeft(stale.get(key) ?? null, now), "warn") : b.draining ? pill("draining", "warn") : pill("up", "ok");
+      const pills = [stale.has(key) ? pill(graceLeft(stale.get(key) ?? null, now), "warn") : null, b.draining ? pill("draining", "warn") : null].filter((p) => p !== null);
+      const state = pills.length ? pills.map((p, i) => (i ? html` ${p}` : p)) : pill("up", "ok");
       rows.push({
         tone: stale.has(key) || b.draining ? "warn" : "ok",
         cells: [
@@ -95,7 +96,7 @@ function templates(s: ListenerStatus, now: number): Html {
       tone: r?.tone ?? "idle",
       cells: [
         t.name,
-        html`<span class="mono">${t.destination}</span>`,
+        html`<span class="mono nowrap">${t.destination}</span>`,
         ago(t.last?.at, now),
         t.last ? pill(t.last.result.replace("_", " "), r!.tone) : pill("not yet", "idle"),
         r ? r.file : html`<span class="muted">—</span>`,

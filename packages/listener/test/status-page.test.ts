@@ -29,6 +29,7 @@ function world(): ListenerStatus {
   rib.announce(RS, prefix("10.255.255.1/32"), 2, "192.0.2.3", attrs([[12345, 443], [65535, 0]]));
   rib.announce(RS, prefix("2001:db8::7/128"), 0, "2001:db8::2", attrs([[12345, 443]]));
   rib.announce(GONE, prefix("10.255.255.9/32"), 0, "192.0.2.9", attrs([[12345, 8080]]));
+  rib.announce(GONE, prefix("10.255.255.10/32"), 0, "192.0.2.9", attrs([[12345, 8080], [65535, 0]]));
   const period = rib.sessionDown(GONE, true, 990);
   times.state(GONE, "down", 990);
   times.staleStarted(GONE, period, 1000 + 12_000);
@@ -58,17 +59,18 @@ describe("listener status page", () => {
     const t = text(page);
     expect(t).toContain("port 80 · 1 prefix · 1 backend");
     expect(t).toContain("port 443 · 2 prefixes · 3 backends");
-    expect(t).toContain("port 8080 · 1 prefix · 1 backend");
+    expect(t).toContain("port 8080 · 2 prefixes · 2 backends");
     expect(t).toMatch(/10\.255\.255\.1 \/32 up 127\.0\.0\.2 1 192\.0\.2\.2 100 200 12345:443 12345:80/);
     expect(t).toMatch(/10\.255\.255\.1 \/32 draining 127\.0\.0\.2 2 192\.0\.2\.3 — — 12345:443 65535:0/);
     expect(t).toMatch(/2001:db8::7 \/128 up 127\.0\.0\.2 0 2001:db8::2/);
     expect(t).toMatch(/10\.255\.255\.9 \/32 stale, 12s left 127\.0\.0\.3 0 192\.0\.2\.9/);
+    expect(t).toMatch(/10\.255\.255\.10 \/32 stale, 12s left draining 127\.0\.0\.3 0 192\.0\.2\.9/);
   });
 
   it("shows neighbors with their state and since when, templates with their last render, and the input counts", () => {
     const t = text(listenerPage(world(), NOW));
     expect(t).toContain("127.0.0.2 up 1m 35s ago 3 0");
-    expect(t).toContain("127.0.0.3 down 10ms ago 1 1 stale, 12s left");
+    expect(t).toContain("127.0.0.3 down 10ms ago 2 2 stale, 12s left");
     expect(t).toContain("haproxy.cfg.ejs /etc/haproxy/haproxy.cfg 3s ago written written");
     expect(t).toContain("nginx.ejs /etc/nginx/x.conf 2s ago check failed not written: left as it was");
     expect(t).toContain("never.ejs /tmp/never — not yet");
