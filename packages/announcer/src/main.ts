@@ -15,10 +15,12 @@ import { LoopbackManager } from "./loopback.js";
 import { formatCheckReport } from "./report.js";
 import { Runtime } from "./runtime.js";
 import { realClock } from "./scheduler.js";
+import { statusCommand } from "./status-command.js";
 
 const PROGRAM = "exacast-announcer";
 
 export const USAGE = `Usage: ${PROGRAM} [check] --config FILE [options]
+       ${PROGRAM} status [--config FILE | --url URL] [--json]   (see status --help)
 
 Health-checks the apps on this host and writes ExaBGP text API commands on
 stdout: "announce route <vip> next-hop self community [12345:<port> …]" while an
@@ -31,6 +33,9 @@ and give the neighbors "api { processes [ announcer ]; neighbor-changes; }".
 Commands:
   (none)            run under ExaBGP
   check             validate the config, print the apps it would run, exit 0 or 2
+  status            print the running announcer's apps, checks and VIPs (its
+                    /status, from http: in the config); exit 0, or 1 when it
+                    cannot be reached
 
 Options:
   --config FILE     YAML config (see README)
@@ -48,20 +53,23 @@ Signals: SIGTERM/SIGINT withdraw every VIP (after drain_time) and exit 0;
 SIGUSR1 logs counters and check latency.
 `;
 
+/** Every flag the program accepts: the --help test holds USAGE and the man page to it. */
+export const OPTIONS = {
+  config: { type: "string" },
+  "log-format": { type: "string" },
+  "log-level": { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+} as const;
+
 export async function main(argv: string[]): Promise<void> {
+  if (argv[0] === "status") {
+    process.exitCode = await statusCommand(argv.slice(1));
+    return;
+  }
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        config: { type: "string" },
-        "log-format": { type: "string" },
-        "log-level": { type: "string" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean", short: "V" },
-      },
-    });
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
   } catch (e) {
     exitWithProblems(PROGRAM, [(e as Error).message, "try --help"]);
   }

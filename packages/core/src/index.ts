@@ -15,3 +15,5 @@ export * from "./metrics.js";
 export * from "./html.js";
 export * from "./status-layout.js";
 export * from "./http-auth.js";
+export * from "./table.js";
+export * from "./status-client.js";

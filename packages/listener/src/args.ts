@@ -28,6 +28,23 @@ function asn(v: string | undefined, problems: string[]): number | undefined {
   return n;
 }
 
+/** Every flag the program accepts: the --help test holds USAGE and the man page to it. */
+export const OPTIONS = {
+  config: { type: "string" },
+  asn: { type: "string" },
+  template: { type: "string", multiple: true },
+  reload: { type: "string" },
+  debounce: { type: "string" },
+  "state-file": { type: "string" },
+  input: { type: "string" },
+  until: { type: "string" },
+  var: { type: "string", multiple: true },
+  "log-format": { type: "string" },
+  "log-level": { type: "string" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+} as const;
+
 export function parseCommand(argv: readonly string[], cwd: string): Result<Command, string[]> {
   let parsed;
   try {
@@ -35,21 +52,7 @@ export function parseCommand(argv: readonly string[], cwd: string): Result<Comma
       args: [...argv],
       allowPositionals: true,
       strict: true,
-      options: {
-        config: { type: "string" },
-        asn: { type: "string" },
-        template: { type: "string", multiple: true },
-        reload: { type: "string" },
-        debounce: { type: "string" },
-        "state-file": { type: "string" },
-        input: { type: "string" },
-        until: { type: "string" },
-        var: { type: "string", multiple: true },
-        "log-format": { type: "string" },
-        "log-level": { type: "string" },
-        help: { type: "boolean", short: "h" },
-        version: { type: "boolean", short: "V" },
-      },
+      options: OPTIONS,
     });
   } catch (e) {
     return err([(e as Error).message, "try --help"]);

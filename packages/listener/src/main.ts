@@ -9,12 +9,14 @@ import { parseCommand } from "./args.js";
 import { ListenerDaemon } from "./daemon.js";
 import { renderCapture } from "./render-command.js";
 import { loadSetup } from "./setup.js";
+import { statusCommand } from "./status-command.js";
 
 const PROGRAM = "exacast-listener";
 
 export const USAGE = `Usage: ${PROGRAM} --config FILE [options]
        ${PROGRAM} render --input CAPTURE.ndjson --template SRC [--asn N] [--until LINE]
                           [--var NAME=VALUE]…
+       ${PROGRAM} status [--config FILE | --url URL] [--json]   (see status --help)
 
 Reads ExaBGP's JSON on stdin, keeps every route per neighbor, builds the
 services map port → prefixes from the <asn>:<port> communities, renders EJS
@@ -35,6 +37,10 @@ Options:
   -h, --help             this text
   -V, --version          print the version
 
+status: print the running listener's neighbors, routes, services and last
+render per template (its /status, from http.listen in the config); exit 0,
+or 1 when it cannot be reached.
+
 render: replay a capture of ExaBGP's JSON (all of it, or up to line --until)
 and print the template rendered with the services map at that point; --var
 sets what the template sees as vars (as a template's vars: key in the config).
@@ -45,6 +51,10 @@ render, then exit 0. Exit 2: bad command line, config or template.
 `;
 
 export async function main(argv: string[]): Promise<void> {
+  if (argv[0] === "status") {
+    process.exitCode = await statusCommand(argv.slice(1));
+    return;
+  }
   const parsed = parseCommand(argv, process.cwd());
   if (!parsed.ok) exitWithProblems(PROGRAM, parsed.error);
   const cmd = parsed.value;
