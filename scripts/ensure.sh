@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what `npm test`, `npm run demo` and `npm run bench` need and is
-# missing: Debian's exabgp, gobgpd, haproxy, nginx, iproute2 and chromium, then
-# node_modules (npm ci). Cheap when everything is there.
+# missing: Debian's exabgp, gobgpd, haproxy, nginx, iproute2 and chromium,
+# promtool (Debian's prometheus package: the ops/ tests), groff and man (the
+# man page tests), then node_modules (npm ci). Cheap when everything is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +16,10 @@ command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || missing+=(iproute2)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 # The status pages are tested (and screenshot) in a real headless browser.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+command -v groff >/dev/null 2>&1 || missing+=(groff-base)
+command -v man >/dev/null 2>&1 || missing+=(man-db)
+command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
@@ -27,8 +32,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
   echo "exacast: installing ${missing[*]} (apt-get)" >&2
-  # Keep the packages' own daemons (haproxy, nginx, exabgp) from starting on
-  # install: the tests run their own, on loopback, on ports chosen at run time.
+  # Keep the packages' own daemons (haproxy, nginx, exabgp, prometheus) from
+  # starting on install: the tests run their own, on loopback, on ports chosen
+  # at run time, and only need prometheus's promtool.
   policy=/usr/sbin/policy-rc.d
   added_policy=0
   if [ ! -e "$policy" ]; then
@@ -40,6 +46,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   "${sudo[@]}" apt-get update -qq
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # prometheus is installed for promtool alone: its service is not started
+  # (the policy above) and not enabled for the next boot either.
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && command -v systemctl >/dev/null 2>&1; then
+    "${sudo[@]}" systemctl disable --now prometheus >/dev/null 2>&1 || true
+  fi
 fi
 
 # Debian's packages may leave haproxy/nginx running from an earlier install;
