@@ -19,7 +19,7 @@ import { bin, repoRoot } from "../harness/index.js";
 
 const exec = promisify(execFile);
 
-type Options = Record<string, { short?: string }>;
+type Options = Record<string, { type: string; short?: string }>;
 
 const PROGRAMS = [
   {

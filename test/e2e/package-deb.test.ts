@@ -52,10 +52,8 @@ describe.skipIf(root === null)("the Debian package (needs root or sudo -n)", () 
     for (const f of [
       "/usr/bin/exacast-announcer",
       "/usr/bin/exacast-listener",
-      "/usr/lib/exacast/node_modules/@exacast/announcer/dist/main.js",
-      "/usr/lib/exacast/node_modules/@exacast/listener/dist/main.js",
-      "/usr/lib/exacast/node_modules/@exacast/core/dist/index.js",
-      "/usr/lib/exacast/node_modules/zod/package.json",
+      "/usr/lib/exacast/node_modules/@exacast/announcer/package.json",
+      "/usr/lib/exacast/node_modules/@exacast/listener/package.json",
       `${DOC}/examples/announcer.yaml`,
       `${DOC}/examples/haproxy.cfg.ejs`,
       `${DOC}/exabgp/announcer.conf`,
@@ -135,7 +133,9 @@ describe.skipIf(root === null)("the Debian package (needs root or sudo -n)", () 
     const a = await run(["/usr/bin/exacast-announcer", "status", "--config", announcerYaml, "--json"]);
     expect(a.code).toBe(0);
     const pid = (JSON.parse(a.out) as { pid: number }).pid;
-    expect(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")).toContain("/usr/lib/exacast/node_modules/@exacast/announcer/bin/exacast-announcer.js");
+    const target = /^exec node (\/usr\/lib\/exacast\/\S+) "\$@"$/m.exec(readFileSync("/usr/bin/exacast-announcer", "utf8"))?.[1];
+    expect(target).toBeDefined();
+    expect(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")).toContain(target);
     expect((await run(["/usr/bin/exacast-announcer", "status", "--config", announcerYaml])).out).toMatch(/^web +config +UP /m);
     const l = await run(["/usr/bin/exacast-listener", "status", "--config", listenerYaml]);
     expect(l.out).toMatch(new RegExp(`^${appPort} +1 +1 +10\\.77\\.0\\.1/32$`, "m"));
