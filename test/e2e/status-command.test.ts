@@ -34,7 +34,7 @@ describe("exacast-announcer status", () => {
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     const lines = r.out.split("\n");
-    expect(lines[0]).toMatch(/^exacast-announcer \d+\.\d+\.\d+\S*, pid \d+, up \S+$/);
+    expect(lines[0]).toMatch(/^exacast-announcer \d+\.\d+\.\d+\S* on \S+, pid \d+, up \S+$/);
     expect(r.out).toContain("Apps: 2 (1 UP), 1 VIP announced; 0 registered over HTTP\n");
     expect(r.out).toMatch(/^ExaBGP: (\d+) commands? written, \1 acks? \(0 errors, 0 timeouts\), 0 resends$/m);
     expect(r.out).toMatch(/^Consul: node edge1, UNREACHABLE for \S+ \(.*ECONNREFUSED.*\); 0 tagged services \(0 skipped\), \d+ query errors?$/m);
@@ -99,10 +99,11 @@ describe("exacast-listener status", () => {
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     const lines = r.out.split("\n");
-    expect(lines[0]).toBe("exacast-listener: 3 service routes from 2 neighbors (1 up), 2 service ports");
-    expect(lines[1]).toMatch(/^Lines read: 6 \(\d+ skipped unparsed, 0 rejected\); templates: 2, 1 FAILING$/);
-    expect(lines).toContainEqual(expect.stringMatching(/^127\.0\.0\.2 +up +1 +0$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^127\.0\.0\.3 +down +2 +2$/));
+    expect(lines[0]).toMatch(/^exacast-listener \d+\.\d+\.\d+\S* on \S+, pid \d+, up \S+$/);
+    expect(lines[1]).toBe("Routes: 3 service routes from 2 neighbors (1 up), 2 service ports");
+    expect(lines[2]).toMatch(/^Lines read: 6 \(\d+ skipped unparsed, 0 rejected\); templates: 2, 1 FAILING$/);
+    expect(lines).toContainEqual(expect.stringMatching(/^127\.0\.0\.2 +up +\d+m?s +1 +0$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^127\.0\.0\.3 +down +\S+ +2 +2$/));
     expect(lines).toContainEqual("80    1         1         10.255.255.1/32");
     expect(lines).toContainEqual("443   3         3         10.255.255.1/32 10.255.255.2/32 2001:db8::2/128");
     expect(lines).toContainEqual(expect.stringMatching(new RegExp(`^services +written +\\S+ +${p.rendered}$`)));

@@ -28,13 +28,14 @@ const appSchema = z.object({
 
 export const announcerStatusSchema = z.object({
   program: z.literal("exacast-announcer"),
+  host: z.string().optional(),
   version: z.string(),
   pid: z.number(),
   started: z.string(),
   draining: z.boolean(),
   stopping: z.boolean(),
   announced: z.array(z.object({ vip: z.string(), command: z.string() })),
-  exabgp: z.object({ commands: z.number(), acks: z.number(), ack_errors: z.number(), ack_timeouts: z.number(), resends: z.number() }),
+  exabgp: z.object({ ack: z.boolean().optional(), commands: z.number(), acks: z.number(), ack_errors: z.number(), ack_timeouts: z.number(), resends: z.number() }),
   http: z.object({ apps: z.number() }).nullable(),
   consul: z
     .object({
@@ -50,11 +51,12 @@ export const announcerStatusSchema = z.object({
   apps: z.array(appSchema),
 });
 
-export type AnnouncerStatus = z.output<typeof announcerStatusSchema>;
+/** What the table reads of GET /status (views.ts has all of it). */
+export type StatusAnswer = z.output<typeof announcerStatusSchema>;
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
-function consulLine(c: NonNullable<AnnouncerStatus["consul"]>, now: number): string {
+function consulLine(c: NonNullable<StatusAnswer["consul"]>, now: number): string {
   const node = c.node === null ? "node not known yet" : `node ${c.node}`;
   const state =
     c.reachable === null
@@ -81,9 +83,11 @@ export function formatAnnouncerStatus(answer: unknown, now: number): Result<stri
   const flags = [s.draining ? "DRAINING (every VIP carries 65535:0)" : null, s.stopping ? "STOPPING" : null].filter(Boolean);
   const up = s.apps.filter((a) => a.state === "UP").length;
   const head = [
-    `${s.program} ${s.version}, pid ${s.pid}, up ${ageOf(s.started, now)}${flags.length ? `; ${flags.join("; ")}` : ""}`,
+    `${s.program} ${s.version}${s.host ? ` on ${s.host}` : ""}, pid ${s.pid}, up ${ageOf(s.started, now)}${flags.length ? `; ${flags.join("; ")}` : ""}`,
     `Apps: ${s.apps.length} (${up} UP), ${plural(s.announced.length, "VIP")} announced${s.http ? `; ${s.http.apps} registered over HTTP` : ""}`,
-    `ExaBGP: ${plural(s.exabgp.commands, "command")} written, ${plural(s.exabgp.acks, "ack")} (${plural(s.exabgp.ack_errors, "error")}, ${plural(s.exabgp.ack_timeouts, "timeout")}), ${plural(s.exabgp.resends, "resend")}`,
+    s.exabgp.ack === false
+      ? `ExaBGP: ${plural(s.exabgp.commands, "command")} written (acks off), ${plural(s.exabgp.resends, "resend")}`
+      : `ExaBGP: ${plural(s.exabgp.commands, "command")} written, ${plural(s.exabgp.acks, "ack")} (${plural(s.exabgp.ack_errors, "error")}, ${plural(s.exabgp.ack_timeouts, "timeout")}), ${plural(s.exabgp.resends, "resend")}`,
   ];
   if (s.consul) head.push(consulLine(s.consul, now));
   const apps = s.apps.map((a) => [a.name, a.source, a.state, ageOf(a.since, now), listCell(a.vips, 3), listCell(a.ports, 6), a.reason ?? "-"]);

@@ -32,13 +32,14 @@ function app(name: string, over: Record<string, unknown> = {}) {
 function status(over: Record<string, unknown> = {}) {
   return {
     program: "exacast-announcer",
+    host: "edge1",
     version: "0.1.0",
     pid: 4242,
     started: ago(3 * 3600 + 120),
     draining: false,
     stopping: false,
     announced: [{ vip: "10.255.255.1/32", command: "announce route 10.255.255.1/32 next-hop self community [12345:80 12345:443]" }],
-    exabgp: { commands: 7, acks: 7, ack_errors: 0, ack_timeouts: 0, resends: 1 },
+    exabgp: { ack: true, commands: 7, acks: 7, ack_errors: 0, ack_timeouts: 0, resends: 1 },
     http: { apps: 1, state_file: null },
     consul: null,
     apps: [
@@ -67,7 +68,7 @@ describe("announcer status tables", () => {
   it("prints the process, ExaBGP, then apps, checks and VIPs as birdc does", () => {
     expect(table(status())).toBe(
       [
-        "exacast-announcer 0.1.0, pid 4242, up 3h02m",
+        "exacast-announcer 0.1.0 on edge1, pid 4242, up 3h02m",
         "Apps: 2 (1 UP), 1 VIP announced; 1 registered over HTTP",
         "ExaBGP: 7 commands written, 7 acks (0 errors, 0 timeouts), 1 resend",
         "",
@@ -95,8 +96,12 @@ describe("announcer status tables", () => {
         consul: { node: "edge9", reachable: false, last_error: "catalog: connect ECONNREFUSED 127.0.0.1:8500", outage_since: ago(40), updates: 3, errors: 9, services: 2, skipped: 1 },
       }),
     );
-    expect(out.split("\n")[0]).toBe("exacast-announcer 0.1.0, pid 4242, up 3h02m; DRAINING (every VIP carries 65535:0); STOPPING");
+    expect(out.split("\n")[0]).toBe("exacast-announcer 0.1.0 on edge1, pid 4242, up 3h02m; DRAINING (every VIP carries 65535:0); STOPPING");
     expect(out).toContain("Consul: node edge9, UNREACHABLE for 40s (catalog: connect ECONNREFUSED 127.0.0.1:8500); 2 tagged services (1 skipped), 9 query errors\n");
+  });
+
+  it("says when acks are off (exabgp.api.ack false) instead of counting them", () => {
+    expect(table(status({ exabgp: { ack: false, commands: 3, acks: 0, ack_errors: 0, ack_timeouts: 0, resends: 0 } }))).toContain("ExaBGP: 3 commands written (acks off), 0 resends\n");
   });
 
   it("says when there is nothing, instead of empty tables", () => {

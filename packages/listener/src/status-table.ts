@@ -8,11 +8,16 @@ import { ageOf, err, formatTable, listCell, ok, validate } from "@exacast/core";
 import { z } from "zod";
 
 export const listenerStatusSchema = z.object({
+  program: z.literal("exacast-listener").optional(),
+  host: z.string().optional(),
+  version: z.string().optional(),
+  pid: z.number().optional(),
+  started: z.string().optional(),
   services: z.record(z.string(), z.array(z.string())),
   backends: z.record(z.string(), z.array(z.unknown())),
   ports: z.array(z.number()),
   routes: z.number(),
-  neighbors: z.array(z.object({ address: z.string(), state: z.string(), routes: z.number(), stale: z.number() })),
+  neighbors: z.array(z.object({ address: z.string(), state: z.string(), routes: z.number(), stale: z.number(), since: z.string().nullable().optional() })),
   templates: z.array(
     z.object({
       name: z.string(),
@@ -20,10 +25,11 @@ export const listenerStatusSchema = z.object({
       last: z.object({ result: z.string(), at: z.string(), error: z.string().optional() }).nullable(),
     }),
   ),
-  lines: z.object({ read: z.number(), skipped: z.number(), rejected: z.record(z.string(), z.number()) }),
+  lines: z.object({ read: z.number(), skipped: z.number(), rejected: z.record(z.string(), z.number()), refused: z.number().optional() }),
 });
 
-export type ListenerStatus = z.output<typeof listenerStatusSchema>;
+/** What the tables read of GET /status (status.ts has all of it). */
+export type StatusAnswer = z.output<typeof listenerStatusSchema>;
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
@@ -38,18 +44,20 @@ export function formatListenerStatus(answer: unknown, now: number): Result<strin
   const rejected = Object.values(s.lines.rejected).reduce((a, b) => a + b, 0);
   const up = s.neighbors.filter((n) => n.state === "up").length;
   const failing = s.templates.filter((t) => t.last && FAILED.has(t.last.result)).length;
+  const refused = s.lines.refused ? `, ${s.lines.refused} routes REFUSED (max_routes)` : "";
   const head = [
-    `exacast-listener: ${plural(s.routes, "service route")} from ${plural(s.neighbors.length, "neighbor")} (${up} up), ${plural(s.ports.length, "service port")}`,
-    `Lines read: ${s.lines.read} (${s.lines.skipped} skipped unparsed, ${rejected} rejected); templates: ${s.templates.length}${failing ? `, ${failing} FAILING` : ""}`,
+    `${s.version === undefined ? "exacast-listener" : `exacast-listener ${s.version}${s.host ? ` on ${s.host}` : ""}, pid ${s.pid ?? "?"}, up ${ageOf(s.started, now)}`}`,
+    `Routes: ${plural(s.routes, "service route")} from ${plural(s.neighbors.length, "neighbor")} (${up} up), ${plural(s.ports.length, "service port")}`,
+    `Lines read: ${s.lines.read} (${s.lines.skipped} skipped unparsed, ${rejected} rejected${refused}); templates: ${s.templates.length}${failing ? `, ${failing} FAILING` : ""}`,
   ];
-  const neighbors = s.neighbors.map((n) => [n.address, n.state, n.routes, n.stale]);
+  const neighbors = s.neighbors.map((n) => [n.address, n.state, n.since ? ageOf(n.since, now) : "-", n.routes, n.stale]);
   const services = s.ports.map((p) => {
     const prefixes = s.services[String(p)] ?? [];
     return [p, prefixes.length, s.backends[String(p)]?.length ?? 0, listCell(prefixes, 4)];
   });
   const templates = s.templates.map((t) => [t.name, t.last?.result ?? "not rendered yet", t.last ? ageOf(t.last.at, now) : "-", t.destination, t.last?.error ?? ""]);
   const out = [head.join("\n") + "\n"];
-  out.push(neighbors.length === 0 ? "No neighbor seen yet.\n" : formatTable(["Neighbor", "State", "Routes", "Stale"], neighbors));
+  out.push(neighbors.length === 0 ? "No neighbor seen yet.\n" : formatTable(["Neighbor", "State", "Since", "Routes", "Stale"], neighbors));
   out.push(services.length === 0 ? "No services.\n" : formatTable(["Port", "Prefixes", "Backends", "Services"], services));
   out.push(templates.length === 0 ? "No templates.\n" : formatTable(["Template", "Last render", "Ago", "Destination", "Error"], templates));
   return ok(out.join("\n"));

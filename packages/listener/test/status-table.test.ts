@@ -8,13 +8,18 @@ const backend = (prefix: string) => ({ prefix, address: prefix.split("/")[0], le
 
 function status(over: Record<string, unknown> = {}) {
   return {
+    program: "exacast-listener",
+    host: "lb1",
+    version: "0.1.0",
+    pid: 77,
+    started: ago(2 * 86_400 + 3600),
     services: { "443": ["1.1.1.1/32", "2001:802::123/128"], "8080": ["1.1.1.1/32", "1.1.1.2/32", "1.1.1.3/32", "1.1.1.4/32", "1.1.1.5/32", "1.1.1.6/32"] },
     backends: { "443": [backend("1.1.1.1/32"), backend("1.1.1.1/32"), backend("2001:802::123/128")], "8080": ["1", "2", "3", "4", "5", "6"].map((n) => backend(`1.1.1.${n}/32`)) },
     ports: [443, 8080],
     routes: 9,
     neighbors: [
-      { address: "127.0.0.2", state: "up", routes: 7, stale: 0 },
-      { address: "127.0.0.3", state: "down", routes: 2, stale: 2 },
+      { address: "127.0.0.2", state: "up", routes: 7, stale: 0, since: ago(600) },
+      { address: "127.0.0.3", state: "down", routes: 2, stale: 2, since: null },
     ],
     templates: [
       { name: "haproxy", source: "/etc/exacast/haproxy.cfg.ejs", destination: "/etc/haproxy/haproxy.cfg", last: { result: "written", at: ago(95) } },
@@ -36,12 +41,13 @@ describe("listener status tables", () => {
   it("prints a summary, then neighbors, services and templates as birdc does", () => {
     expect(table(status())).toBe(
       [
-        "exacast-listener: 9 service routes from 2 neighbors (1 up), 2 service ports",
+        "exacast-listener 0.1.0 on lb1, pid 77, up 2d01h",
+        "Routes: 9 service routes from 2 neighbors (1 up), 2 service ports",
         "Lines read: 1200 (1100 skipped unparsed, 3 rejected); templates: 3, 1 FAILING",
         "",
-        "Neighbor   State  Routes  Stale",
-        "127.0.0.2  up     7       0",
-        "127.0.0.3  down   2       2",
+        "Neighbor   State  Since   Routes  Stale",
+        "127.0.0.2  up     10m00s  7       0",
+        "127.0.0.3  down   -       2       2",
         "",
         "Port  Prefixes  Backends  Services",
         "443   2         3         1.1.1.1/32 2001:802::123/128",
@@ -58,10 +64,21 @@ describe("listener status tables", () => {
 
   it("says when there is nothing, instead of empty tables", () => {
     const out = table(status({ services: {}, backends: {}, ports: [], routes: 0, neighbors: [], templates: [] }));
-    expect(out).toContain("exacast-listener: 0 service routes from 0 neighbors (0 up), 0 service ports\n");
+    expect(out).toContain("Routes: 0 service routes from 0 neighbors (0 up), 0 service ports\n");
     expect(out).toContain("No neighbor seen yet.\n");
     expect(out).toContain("No services.\n");
     expect(out).toContain("No templates.\n");
+  });
+
+  it("reads an older listener's answer, without who and since, and says routes refused at max_routes", () => {
+    const { program, host, version, pid, started, ...bare } = status();
+    void [program, host, version, pid, started];
+    const out = table({ ...bare, lines: { ...bare.lines, refused: 40 } });
+    expect(out.split("\n").slice(0, 3)).toEqual([
+      "exacast-listener",
+      "Routes: 9 service routes from 2 neighbors (1 up), 2 service ports",
+      "Lines read: 1200 (1100 skipped unparsed, 3 rejected, 40 routes REFUSED (max_routes)); templates: 3, 1 FAILING",
+    ]);
   });
 
   it("keeps a render error's escape sequences and newlines off the terminal", () => {
