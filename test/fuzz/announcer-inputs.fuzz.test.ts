@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { isCommandLine } from "@exacast/core";
 import type { RequestContext } from "../../packages/announcer/src/app-request.js";
 import { parseJsonBody, validateApp } from "../../packages/announcer/src/app-request.js";
-import type { AppSpec } from "../../packages/announcer/src/config.js";
+import type { AppSpec } from "../../packages/announcer/src/model.js";
 import { loadAnnouncerConfig } from "../../packages/announcer/src/config.js";
 import { serviceApp } from "../../packages/announcer/src/consul/tags.js";
 import { parseGoCastRegister } from "../../packages/announcer/src/gocast.js";

@@ -4,22 +4,25 @@
 // VIPs it names dirty, and one flush per event-loop turn diffs just those
 // against what was sent. Everything with side effects comes in through
 // `deps` (clock, output, checks, loopback), so tests drive it with a fake
-// clock and no processes.
+// clock and no processes. What runs beside it (metrics, the HTTP API, Consul:
+// runtime.ts) sees it only as an AnnouncerView: a snapshot, the registry,
+// checkNow, and what it observes.
 
 import type { Logger, Prefix } from "@exacast/core";
 import { comparePrefixes } from "@exacast/core";
+import type { Clock } from "@exacast/runtime";
 import type { AppCheckResult } from "./checks/index.js";
-import type { AnnouncerConfig, AppSpec } from "./config.js";
+import type { AppSpec, Globals } from "./model.js";
 import type { Step } from "./fsm.js";
 import { classifyLine } from "./channel.js";
 import { LatencySketch } from "./latency.js";
+import type { AnnouncerObserver, AnnouncerSnapshot, AnnouncerView } from "./announcer-view.js";
 import { ExaBgpLink } from "./link.js";
 import type { Loopback } from "./loopback.js";
 import type { AppView, Change, SentRoute } from "./planner.js";
 import { diffVip, firstWithdraw, planVip } from "./planner.js";
 import type { AppEntry } from "./registry.js";
 import { AppRegistry } from "./registry.js";
-import type { Clock } from "./scheduler.js";
 import { Scheduler } from "./scheduler.js";
 
 export { ACK_TIMEOUT_MS } from "./link.js";
@@ -38,12 +41,15 @@ export interface AnnouncerDeps {
   readonly loopback: Loopback | null;
   /** Kill what checks still run (exec process groups) at exit. */
   readonly stopChecks?: () => void;
-  /** After each run of an app's checks (metrics). */
-  readonly onChecked?: (entry: AppEntry, result: AppCheckResult) => void;
   readonly exit: (code: number) => void;
 }
 
-export type AnnouncerSettings = Pick<AnnouncerConfig, "communityAsn" | "nextHop" | "ack" | "drainTime">;
+export interface AnnouncerSettings extends Pick<Globals, "communityAsn" | "nextHop"> {
+  /** Wait for ExaBGP's `done` before the next command. */
+  readonly ack: boolean;
+  /** At SIGTERM/SIGINT, announce every VIP draining this long before withdrawing. */
+  readonly drainTime: number;
+}
 
 export interface AnnouncerStats {
   checks: number;
@@ -52,7 +58,7 @@ export interface AnnouncerStats {
 
 const view = (e: AppEntry): AppView => ({ ...e.spec, serving: e.state.serving });
 
-export class Announcer {
+export class Announcer implements AnnouncerView {
   readonly registry: AppRegistry;
   readonly latency = new LatencySketch();
   readonly stats: AnnouncerStats = { checks: 0, resends: 0 };
@@ -67,13 +73,18 @@ export class Announcer {
   private stopping = false;
   /** ExaBGP is stopping or gone: it answers no more commands. */
   private acksGone = false;
+  private readonly observers: AnnouncerObserver[] = [];
 
   constructor(
     private readonly cfg: AnnouncerSettings,
     private readonly deps: AnnouncerDeps,
   ) {
     this.registry = new AppRegistry(() => deps.clock.now());
-    this.link = new ExaBgpLink(cfg.ack, deps.clock, deps.write, deps.log);
+    const write = (lines: readonly string[]) => {
+      deps.write(lines);
+      for (const o of this.observers) o.wrote?.(lines);
+    };
+    this.link = new ExaBgpLink(cfg.ack, deps.clock, write, deps.log);
     this.scheduler = new Scheduler({
       clock: deps.clock,
       random: deps.random,
@@ -92,17 +103,18 @@ export class Announcer {
     });
   }
 
-  get isDraining(): boolean {
-    return this.draining;
+  observe(o: AnnouncerObserver): void {
+    this.observers.push(o);
   }
 
-  get isStopping(): boolean {
-    return this.stopping;
-  }
-
-  /** What ExaBGP was told to announce, by VIP. */
-  announced(): ReadonlyMap<string, SentRoute> {
-    return this.sent;
+  snapshot(): AnnouncerSnapshot {
+    return {
+      announced: [...this.sent.values()].sort((a, b) => comparePrefixes(a.prefix, b.prefix)),
+      draining: this.draining,
+      stopping: this.stopping,
+      link: { ...this.link.stats },
+      resends: this.stats.resends,
+    };
   }
 
   /** Add apps, or replace those with the same name. */
@@ -152,7 +164,7 @@ export class Announcer {
 
   private onResult(e: AppEntry, r: AppCheckResult, s: Step, prev: AppEntry["state"]): void {
     this.stats.checks++;
-    this.deps.onChecked?.(e, r);
+    for (const o of this.observers) o.checked?.(e, r);
     for (const c of r.results) if (c) this.latency.record(c.latencyMs);
     const log = this.deps.log;
     if (s.changed || s.state.count !== prev.count) {

@@ -4,51 +4,16 @@
 // names) done, each problem with its path.
 
 import { dirname, isAbsolute, resolve } from "node:path";
-import type { Community, HostPort, IpAddress, LogFormat, LogLevel, Prefix, Result } from "@exacast/core";
+import type { Community, HostPort, LogFormat, LogLevel, Result } from "@exacast/core";
 import { DEFAULT_COMMUNITY_ASN, err, formatCommunity, loadConfig, ok } from "@exacast/core";
+import { resolveCheckPaths } from "./checks/index.js";
 import type { AppInput, ConfigInput, ConsulAddress } from "./config-schema.js";
 import { configSchema, parseConsulAddress } from "./config-schema.js";
-import type { CheckSpec } from "./checks/types.js";
+import type { AppSource, AppSpec, Globals, NextHopConfig, Timers } from "./model.js";
+import { DEFAULT_TIMERS } from "./model.js";
 
-export interface Timers {
-  readonly interval: number;
-  readonly fastInterval: number;
-  readonly timeout: number;
-  readonly rise: number;
-  readonly fall: number;
-  readonly splay: number;
-}
-
-export const DEFAULT_TIMERS: Timers = { interval: 2000, fastInterval: 500, timeout: 1000, rise: 2, fall: 2, splay: 0 };
-
-/** `self`, or the next-hop for each family (null: that family cannot be announced). */
-export type NextHopConfig = "self" | { readonly v4: IpAddress | null; readonly v6: IpAddress | null };
-
-export type AppSource = "config" | "http" | "consul";
-
-/** An app ready to run: every value validated and resolved. */
-export interface AppSpec {
-  readonly name: string;
-  readonly source: AppSource;
-  readonly vips: readonly Prefix[];
-  /** Ascending, no duplicates. */
-  readonly ports: readonly number[];
-  readonly checks: readonly CheckSpec[];
-  readonly timers: Timers;
-  readonly communities: readonly Community[];
-  readonly med: number | null;
-  readonly localPref: number | null;
-}
-
-/** What apps inherit and what every announcement needs. */
-export interface Globals {
-  readonly communityAsn: number;
-  readonly nextHop: NextHopConfig;
-  readonly timers: Timers;
-  readonly communities: readonly Community[];
-  readonly med: number | null;
-  readonly localPref: number | null;
-}
+// What a loaded config is made of (consul/ and older callers import them from here).
+export type { AppSource, AppSpec, Globals, NextHopConfig, Timers } from "./model.js";
 
 /** `http:` resolved. */
 export interface HttpConfig {
@@ -113,10 +78,6 @@ function communityProblems(list: readonly Community[], asn: number, path: string
   );
 }
 
-function checkSpec(c: CheckSpec, baseDir: string): CheckSpec {
-  return c.kind === "file_absent" ? { kind: "file_absent", path: absolute(c.path, baseDir) } : c;
-}
-
 const absolute = (p: string, baseDir: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
 
 /**
@@ -148,7 +109,7 @@ export function resolveApp(a: AppInput, g: Globals, source: AppSource, baseDir: 
     source,
     vips,
     ports: [...new Set(a.ports ?? [])].sort((x, y) => x - y),
-    checks: (a.checks ?? []).map((c) => checkSpec(c, baseDir)),
+    checks: (a.checks ?? []).map((c) => resolveCheckPaths(c, baseDir)),
     timers: timersOf(a, g.timers),
     communities: a.communities ?? g.communities,
     med: a.med === undefined ? g.med : a.med,

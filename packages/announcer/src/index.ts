@@ -1,10 +1,14 @@
 export { main, USAGE } from "./main.js";
 export { Announcer, ACK_TIMEOUT_MS } from "./announcer.js";
 export type { AnnouncerDeps, AnnouncerSettings, AnnouncerStats, ShutdownReason } from "./announcer.js";
+export type { AnnouncerObserver, AnnouncerSnapshot, AnnouncerView } from "./announcer-view.js";
+export { parseCommand } from "./args.js";
 export { appSchema, configSchema } from "./config-schema.js";
 export type { AppInput, ConfigInput } from "./config-schema.js";
-export { DEFAULT_TIMERS, globalsOf, loadAnnouncerConfig, resolveApp } from "./config.js";
-export type { AnnouncerConfig, AppSource, AppSpec, Globals, NextHopConfig, Timers } from "./config.js";
+export { globalsOf, loadAnnouncerConfig, resolveApp } from "./config.js";
+export type { AnnouncerConfig } from "./config.js";
+export { DEFAULT_TIMERS } from "./model.js";
+export type { AppSource, AppSpec, Globals, NextHopConfig, Timers } from "./model.js";
 export { ExaBgpChannel, classifyLine } from "./channel.js";
 export { ExaBgpLink } from "./link.js";
 export type { LinkStats } from "./link.js";
@@ -15,8 +19,8 @@ export { applyChanges, diffTables, diffVip, planAll, planVip, sentRouteOf } from
 export type { AppView, Change, Route, SentRoute } from "./planner.js";
 export { AppRegistry } from "./registry.js";
 export type { AppEntry, RegistryEvent } from "./registry.js";
-export { runAppChecks, runCheck } from "./checks/index.js";
-export type { CheckResult, CheckSpec } from "./checks/types.js";
+export { CHECK_KINDS, describeCheck, runAppChecks, runCheck } from "./checks/index.js";
+export type { CheckResult, CheckSpec } from "./checks/index.js";
 export { validateApp, parseJsonBody } from "./app-request.js";
 export { parseGoCastRegister, parseGoCastUnregister } from "./gocast.js";
 export { consulAppName, serviceApp } from "./consul/tags.js";

@@ -3,7 +3,7 @@
 
 import type { Logger } from "@exacast/core";
 import { ExaBgpChannel } from "./channel.js";
-import type { Clock } from "./scheduler.js";
+import type { Clock } from "@exacast/runtime";
 
 export const ACK_TIMEOUT_MS = 5000;
 

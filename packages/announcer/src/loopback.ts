@@ -5,6 +5,7 @@
 // removed. Commands run one at a time, in order.
 
 import type { Logger, Prefix } from "@exacast/core";
+import { runProcess } from "@exacast/runtime";
 
 export interface Loopback {
   add(prefix: Prefix): void;
@@ -18,9 +19,9 @@ export type IpRunner = (args: readonly string[]) => Promise<{ code: number; stde
 const TIMEOUT_MS = 5000;
 
 export const runIp: IpRunner = async (args) => {
-  const { execa } = await import("execa");
-  const r = await execa("ip", args, { reject: false, timeout: TIMEOUT_MS, stdin: "ignore", stdout: "ignore", stderr: "pipe" });
-  return { code: typeof r.exitCode === "number" ? r.exitCode : 1, stderr: typeof r.stderr === "string" ? r.stderr.trim() : "" };
+  const r = await runProcess(["ip", ...args], { timeoutMs: TIMEOUT_MS });
+  // `ip` says what went wrong on stderr; stdout is empty for add and del.
+  return { code: r.exitCode ?? 1, stderr: r.ok ? "" : r.output || r.status };
 };
 
 export class LoopbackManager implements Loopback {

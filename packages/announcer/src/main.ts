@@ -2,10 +2,13 @@
 // without a command it runs under ExaBGP, speaking its text API on stdio.
 
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
-import { createLogger, exitWithProblems, packageVersion, readLines } from "@exacast/core";
+import { createLogger, readLines } from "@exacast/core";
+import { exitWithProblems, guardProcess, killAllProcesses, packageVersion, realClock } from "@exacast/runtime";
 import { Announcer } from "./announcer.js";
-import { killExecChecks } from "./checks/exec.js";
+import { parseCommand } from "./args.js";
+
+/** Every flag the program accepts: the --help test holds USAGE and the man page to it. */
+export { OPTIONS } from "./args.js";
 import { runAppChecks } from "./checks/index.js";
 import type { AnnouncerConfig } from "./config.js";
 import { loadAnnouncerConfig } from "./config.js";
@@ -14,7 +17,6 @@ import { ConsulHealth } from "./consul/health.js";
 import { LoopbackManager } from "./loopback.js";
 import { formatCheckReport } from "./report.js";
 import { Runtime } from "./runtime.js";
-import { realClock } from "./scheduler.js";
 import { statusCommand } from "./status-command.js";
 
 const PROGRAM = "exacast-announcer";
@@ -53,55 +55,25 @@ Signals: SIGTERM/SIGINT withdraw every VIP (after drain_time) and exit 0;
 SIGUSR1 logs counters and check latency.
 `;
 
-/** Every flag the program accepts: the --help test holds USAGE and the man page to it. */
-export const OPTIONS = {
-  config: { type: "string" },
-  "log-format": { type: "string" },
-  "log-level": { type: "string" },
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean", short: "V" },
-} as const;
-
 export async function main(argv: string[]): Promise<void> {
   if (argv[0] === "status") {
     process.exitCode = await statusCommand(argv.slice(1));
     return;
   }
-  let parsed;
-  try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
-  } catch (e) {
-    exitWithProblems(PROGRAM, [(e as Error).message, "try --help"]);
-  }
-  if (parsed.values.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
-  if (parsed.values.version) {
-    process.stdout.write(`${PROGRAM} ${packageVersion(new URL("../package.json", import.meta.url))}\n`);
-    return;
-  }
-  const [command, ...extra] = parsed.positionals;
-  if (extra.length > 0 || (command !== undefined && command !== "check")) {
-    exitWithProblems(PROGRAM, [`unexpected argument ${JSON.stringify(extra[0] ?? command)}`, "try --help"]);
-  }
-  const file = parsed.values.config;
-  if (!file) exitWithProblems(PROGRAM, ["--config FILE is required", "try --help"]);
+  const parsed = parseCommand(argv);
+  if (!parsed.ok) exitWithProblems(PROGRAM, parsed.error);
+  const cmd = parsed.value;
+  if (cmd.kind === "help") return void process.stdout.write(USAGE);
+  if (cmd.kind === "version") return void process.stdout.write(`${PROGRAM} ${packageVersion(new URL("../package.json", import.meta.url))}\n`);
   let text: string;
   try {
-    text = readFileSync(file, "utf8");
+    text = readFileSync(cmd.config, "utf8");
   } catch (e) {
-    exitWithProblems(PROGRAM, [`cannot read ${file}: ${(e as Error).message}`]);
+    exitWithProblems(PROGRAM, [`cannot read ${cmd.config}: ${(e as Error).message}`]);
   }
-  const cfg = loadAnnouncerConfig(text, file, {
-    log_format: parsed.values["log-format"],
-    log_level: parsed.values["log-level"],
-  });
+  const cfg = loadAnnouncerConfig(text, cmd.config, cmd.overrides);
   if (!cfg.ok) exitWithProblems(PROGRAM, cfg.error);
-  if (command === "check") {
-    process.stdout.write(formatCheckReport(cfg.value));
-    return;
-  }
+  if (cmd.kind === "check") return void process.stdout.write(formatCheckReport(cfg.value));
   await run(cfg.value);
 }
 
@@ -118,30 +90,27 @@ async function run(cfg: AnnouncerConfig): Promise<void> {
   // Consul's answers, read by `consul` checks; the Runtime's watch fills it.
   const health = cfg.consul ? new ConsulHealth(cfg.consul.hold, realClock.now) : null;
   const consul = health ? (service: string) => health.verdict(service) : undefined;
-  let runtime: Runtime | null = null;
+  const stopped: { runtime?: Runtime } = {};
   const announcer = new Announcer(
     { ...cfg, ack },
     {
       clock: realClock,
       random: Math.random,
       log,
-      write: (lines) => {
-        runtime?.metrics.wrote(lines);
-        process.stdout.write(lines.join("\n") + "\n");
-      },
+      write: (lines) => void process.stdout.write(lines.join("\n") + "\n"),
       check: (e) => runAppChecks(e.spec.checks, { timeoutMs: e.spec.timers.timeout, app: e.spec.name, consul }),
-      onChecked: (e, r) => runtime?.metrics.checked(e, r),
       loopback: cfg.manageLoopback ? new LoopbackManager(log) : null,
-      stopChecks: killExecChecks,
+      stopChecks: killAllProcesses,
       exit: (code) => {
         // The API's sockets closed and the state file written, but never more than a second of waiting.
         setTimeout(() => exit(code), 1000).unref();
-        void (runtime?.stop() ?? Promise.resolve()).finally(() => exit(code));
+        void (stopped.runtime?.stop() ?? Promise.resolve()).finally(() => exit(code));
       },
     },
   );
   const version = packageVersion(new URL("../package.json", import.meta.url));
-  runtime = new Runtime(cfg, announcer, health, log, { version });
+  const runtime = new Runtime(cfg, announcer, health, log, { version });
+  stopped.runtime = runtime;
   process.stdout.on("error", (e: NodeJS.ErrnoException) => {
     log.warn("stdout_closed", { error: e.code ?? e.message });
     void announcer.shutdown("stdout");
@@ -151,10 +120,7 @@ async function run(cfg: AnnouncerConfig): Promise<void> {
   process.on("SIGUSR1", () => announcer.logStats());
   // SIGHUP: ExaBGP's reload does not restart its processes; a HUP from a terminal going away must not kill us.
   process.on("SIGHUP", () => log.info("sighup_ignored"));
-  // A bug must not kill the process: ExaBGP gives up on a process after five
-  // deaths in a row, and every VIP would stay as the last one left it.
-  process.on("uncaughtException", (e) => log.error("unexpected_error", { error: e, kept: "running" }));
-  process.on("unhandledRejection", (e) => log.error("unexpected_error", { error: e as Error, kept: "running" }));
+  guardProcess(log);
 
   log.info("start", {
     version,

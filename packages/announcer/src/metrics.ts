@@ -6,21 +6,18 @@
 import type { Counter, Gauge, Labels } from "@exacast/core";
 import { LATENCY_BUCKETS, MetricsRegistry } from "@exacast/core";
 import type { AppCheckResult } from "./checks/index.js";
-import type { AppSource } from "./config.js";
+import type { AppSource } from "./model.js";
+import { APP_SOURCES } from "./model.js";
 import type { StateName } from "./fsm.js";
-import type { LinkStats } from "./link.js";
+import type { AnnouncerSnapshot } from "./announcer-view.js";
 import type { AppEntry } from "./registry.js";
 
 const STATES: readonly StateName[] = ["INIT", "RISING", "UP", "FALLING", "DOWN", "DISABLED"];
-const SOURCES: readonly AppSource[] = ["config", "http", "consul"];
 
 /** What the scrape reads. */
 export interface MetricsSources {
   apps(): Iterable<AppEntry>;
-  announced(): Iterable<string>;
-  draining(): boolean;
-  link(): LinkStats;
-  resends(): number;
+  snapshot(): AnnouncerSnapshot;
   /** null: Consul discovery is off. */
   consul(): { reachable: boolean | null; errors: number; updates: number; skipped: number } | null;
 }
@@ -103,7 +100,7 @@ export class AnnouncerMetrics {
   }
 
   private collect(): void {
-    const bySource = new Map<AppSource, number>(SOURCES.map((s) => [s, 0]));
+    const bySource = new Map<AppSource, number>(APP_SOURCES.map((s) => [s, 0]));
     this.state.reset();
     this.serving.reset();
     for (const e of this.src.apps()) {
@@ -113,19 +110,16 @@ export class AnnouncerMetrics {
       this.serving.set({ app }, e.state.serving ? 1 : 0);
     }
     for (const [source, n] of bySource) this.apps.set({ source }, n);
+    const a = this.src.snapshot();
     this.vip.reset();
-    let n = 0;
-    for (const v of this.src.announced()) {
-      this.vip.set({ vip: v }, 1);
-      n++;
-    }
-    this.vips.set(undefined, n);
-    this.draining.set(undefined, this.src.draining() ? 1 : 0);
-    const l = this.src.link();
+    for (const r of a.announced) this.vip.set({ vip: r.prefix.text }, 1);
+    this.vips.set(undefined, a.announced.length);
+    this.draining.set(undefined, a.draining ? 1 : 0);
+    const l = a.link;
     catchUp(this.acks, { result: "done" }, l.acks - l.ackErrors);
     catchUp(this.acks, { result: "error" }, l.ackErrors);
     catchUp(this.ackTimeouts, undefined, l.ackTimeouts);
-    catchUp(this.resends, undefined, this.src.resends());
+    catchUp(this.resends, undefined, a.resends);
     const c = this.src.consul();
     const m = this.consulMetrics;
     if (c && m) {

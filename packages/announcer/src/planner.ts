@@ -10,7 +10,7 @@
 
 import type { Community, NextHop, Prefix } from "@exacast/core";
 import { GRACEFUL_SHUTDOWN, buildAnnounce, buildWithdraw, compareCommunities, comparePrefixes } from "@exacast/core";
-import type { NextHopConfig } from "./config.js";
+import type { NextHopConfig } from "./model.js";
 
 /** What the planner needs of an app. */
 export interface AppView {

@@ -5,7 +5,7 @@
 
 import type { Prefix } from "@exacast/core";
 import type { CheckResult } from "./checks/types.js";
-import type { AppSource, AppSpec } from "./config.js";
+import type { AppSource, AppSpec } from "./model.js";
 import type { AppState } from "./fsm.js";
 import { initialState } from "./fsm.js";
 

@@ -2,8 +2,9 @@
 // default resolved, and the commands it would write with all of them UP.
 
 import { formatCommunity, formatDuration } from "@exacast/core";
-import { describeCheck } from "./checks/types.js";
-import type { AnnouncerConfig, NextHopConfig, Timers } from "./config.js";
+import { describeCheck } from "./checks/index.js";
+import type { AnnouncerConfig } from "./config.js";
+import type { NextHopConfig, Timers } from "./model.js";
 import { planAll, sentRouteOf } from "./planner.js";
 
 const timers = (t: Timers) =>

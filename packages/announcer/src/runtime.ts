@@ -1,13 +1,17 @@
 // Everything beside the health checks that the announcer runs when the
 // config asks for it: metrics (always counted, served with the API), the
-// HTTP API with its apps and state file, and Consul discovery. Wired to one
-// Announcer; started after the config's apps are loaded.
+// HTTP API with its apps and state file, and Consul discovery. It sees the
+// announcer only through its AnnouncerView; started after the config's apps
+// are loaded.
 
 import { hostname } from "node:os";
 import { dirname, resolve as resolvePath } from "node:path";
 import type { Logger } from "@exacast/core";
-import type { Announcer } from "./announcer.js";
+import type { Clock } from "@exacast/runtime";
+import { EndpointServer, isoFrom, realClock } from "@exacast/runtime";
+import type { AnnouncerView } from "./announcer-view.js";
 import type { ApiBackend } from "./api.js";
+import { apiRoutes } from "./api.js";
 import type { RequestContext } from "./app-request.js";
 import type { AnnouncerConfig } from "./config.js";
 import { ConsulApps } from "./consul/apps.js";
@@ -16,23 +20,23 @@ import { createConsulApi } from "./consul/client.js";
 import { ConsulDiscovery } from "./consul/discovery.js";
 import type { ConsulHealth } from "./consul/health.js";
 import { HttpApps } from "./http-apps.js";
-import { ApiServer } from "./http-server.js";
 import { AnnouncerMetrics } from "./metrics.js";
 import { StateFile } from "./state-file.js";
-import type { AnnouncerStatus, ToIso } from "./views.js";
 import { announcerPage } from "./status-page.js";
-import { appJson, appsJson, isoFrom, vipsJson } from "./views.js";
+import type { AnnouncerStatus, ToIso } from "./views.js";
+import { appJson, appsJson, vipsJson } from "./views.js";
 
 export interface RuntimeOptions {
   readonly version: string;
   /** The Consul API (tests may give their own); created from the config otherwise. */
   readonly consulApi?: ConsulApi;
+  readonly clock?: Clock;
 }
 
 export class Runtime {
   readonly metrics: AnnouncerMetrics;
   readonly httpApps: HttpApps | null = null;
-  readonly server: ApiServer | null = null;
+  readonly server: EndpointServer | null = null;
   readonly discovery: ConsulDiscovery | null = null;
   private readonly consulApps: ConsulApps | null = null;
   private readonly store: StateFile | null = null;
@@ -41,22 +45,21 @@ export class Runtime {
 
   constructor(
     private readonly cfg: AnnouncerConfig,
-    private readonly announcer: Announcer,
+    private readonly announcer: AnnouncerView,
     private readonly health: ConsulHealth | null,
     private readonly log: Logger,
     private readonly opts: RuntimeOptions,
   ) {
-    const now = () => performance.now();
-    this.toIso = isoFrom(now);
+    const clock = opts.clock ?? realClock;
+    const now = () => clock.now();
+    this.toIso = isoFrom(clock);
     const reg = announcer.registry;
     this.metrics = new AnnouncerMetrics({
       apps: () => reg.entries(),
-      announced: () => announcer.announced().keys(),
-      draining: () => announcer.isDraining,
-      link: () => announcer.link.stats,
-      resends: () => announcer.stats.resends,
+      snapshot: () => announcer.snapshot(),
       consul: () => (cfg.consul ? { ...(this.discovery?.status ?? { reachable: null, errors: 0, updates: 0 }), skipped: this.consulApps?.skipped ?? 0 } : null),
     });
+    announcer.observe({ wrote: (lines) => this.metrics.wrote(lines), checked: (e, r) => this.metrics.checked(e, r) });
     reg.on((ev) => {
       if (ev.kind === "removed") this.metrics.removed(ev.entry.spec.name);
     });
@@ -72,9 +75,9 @@ export class Runtime {
       };
       this.store = cfg.http.stateFile ? new StateFile(cfg.http.stateFile, log) : null;
       this.httpApps = new HttpApps(reg, ctx, { allowExec: cfg.http.allowExec }, this.store, log, (name) => this.app(name));
-      this.server = new ApiServer(
-        { listen: cfg.http.listen, token: cfg.http.token, onReply: (route, code) => this.metrics.request(route, code) },
-        this.backend(),
+      this.server = new EndpointServer(
+        { listen: cfg.http.listen, token: cfg.http.token, onReply: (route, code) => this.metrics.request(route, code), clock },
+        apiRoutes(this.backend()),
         log,
       );
     }
@@ -100,7 +103,7 @@ export class Runtime {
   /** State file apps first (so the API never shows a half-restored set), then the API, then Consul. */
   async start(): Promise<void> {
     if (this.store && this.httpApps) {
-      const saved = this.store.load();
+      const saved = await this.store.load();
       this.httpApps.restore(saved);
       if (saved.length > 0) this.log.info("state_file_loaded", { file: this.store.path, apps: this.httpApps.size });
     }
@@ -134,8 +137,8 @@ export class Runtime {
   }
 
   status(): AnnouncerStatus {
-    const a = this.announcer;
-    const l = a.link.stats;
+    const a = this.announcer.snapshot();
+    const l = a.link;
     const d = this.discovery?.status;
     return {
       program: "exacast-announcer",
@@ -143,11 +146,11 @@ export class Runtime {
       version: this.opts.version,
       pid: process.pid,
       started: new Date(this.startedAt).toISOString(),
-      draining: a.isDraining,
-      stopping: a.isStopping,
-      announced: [...a.announced().values()].map((r) => ({ vip: r.prefix.text, command: r.announce })),
-      vips: vipsJson(a.registry.entries(), a.announced()),
-      exabgp: { ack: this.cfg.ack, commands: l.commands, acks: l.acks, ack_errors: l.ackErrors, ack_timeouts: l.ackTimeouts, resends: a.stats.resends },
+      draining: a.draining,
+      stopping: a.stopping,
+      announced: a.announced.map((r) => ({ vip: r.prefix.text, command: r.announce })),
+      vips: vipsJson(this.announcer.registry.entries(), new Map(a.announced.map((r) => [r.prefix.text, r]))),
+      exabgp: { ack: this.cfg.ack, commands: l.commands, acks: l.acks, ack_errors: l.ackErrors, ack_timeouts: l.ackTimeouts, resends: a.resends },
       http: this.cfg.http ? { apps: this.httpApps?.size ?? 0, state_file: this.cfg.http.stateFile } : null,
       consul: d
         ? {
@@ -161,7 +164,7 @@ export class Runtime {
             skipped: this.consulApps?.skipped ?? 0,
           }
         : null,
-      apps: appsJson(a.registry.entries(), this.toIso),
+      apps: appsJson(this.announcer.registry.entries(), this.toIso),
     };
   }
 
@@ -179,7 +182,7 @@ export class Runtime {
       status: () => this.status(),
       page: () => announcerPage(this.status(), Date.now()),
       get stopping() {
-        return announcer.isStopping;
+        return announcer.snapshot().stopping;
       },
     };
   }

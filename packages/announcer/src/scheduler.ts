@@ -9,22 +9,11 @@
 // less CPU). The grid step is at most 5% of the wait (1 s → 50 ms,
 // 100 ms → 5 ms): a check is never late by more than that.
 
+import type { Clock } from "@exacast/runtime";
 import type { AppCheckResult } from "./checks/index.js";
 import type { Step } from "./fsm.js";
 import { firstCheckAt, step } from "./fsm.js";
 import type { AppEntry } from "./registry.js";
-
-export interface Clock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
-export const realClock: Clock = {
-  now: () => performance.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 export interface SchedulerDeps {
   readonly clock: Clock;

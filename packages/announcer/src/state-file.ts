@@ -4,9 +4,8 @@
 // the previous file whole. A file that cannot be read as ours is moved aside,
 // not overwritten: its apps are not lost to the next save.
 
-import { open, rename } from "node:fs/promises";
-import { readFileSync, renameSync } from "node:fs";
 import type { Logger } from "@exacast/core";
+import { readIfExists, replaceFile, setAside } from "@exacast/runtime";
 
 const VERSION = 1;
 
@@ -20,30 +19,26 @@ export class StateFile {
   ) {}
 
   /** The apps saved last time ([] when there is no file). */
-  load(): unknown[] {
-    let text: string;
+  async load(): Promise<unknown[]> {
+    let text: string | undefined;
     try {
-      text = readFileSync(this.path, "utf8");
+      text = await readIfExists(this.path);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") this.log.error("state_file_unreadable", { file: this.path, error: (e as Error).message });
+      this.log.error("state_file_unreadable", { file: this.path, error: (e as Error).message });
       return [];
     }
+    if (text === undefined) return [];
     try {
       const doc = JSON.parse(text) as { version?: unknown; apps?: unknown };
       if (doc?.version !== VERSION || !Array.isArray(doc.apps)) throw new Error(`expected {"version": ${VERSION}, "apps": [...]}`);
       return doc.apps as unknown[];
     } catch (e) {
-      const aside = `${this.path}.invalid-${Date.now()}`;
-      try {
-        renameSync(this.path, aside);
-      } catch {
-        /* keep going: the save will say if the folder is not writable */
-      }
-      this.log.error("state_file_invalid", { file: this.path, error: (e as Error).message, moved_to: aside });
+      // Moved aside, not overwritten: its apps are not lost to the next save.
+      const aside = await setAside(this.path, "invalid").catch(() => null);
+      this.log.error("state_file_invalid", { file: this.path, error: (e as Error).message, moved_to: aside ?? "(could not be moved; the next save replaces it)" });
       return [];
     }
   }
-
   /** Save `apps` soon; saves asked for while one is written coalesce into one more. */
   save(apps: readonly unknown[]): void {
     this.pending = apps;
@@ -59,24 +54,10 @@ export class StateFile {
     while (this.pending) {
       const apps = this.pending;
       this.pending = null;
-      try {
-        await writeAtomically(this.path, JSON.stringify({ version: VERSION, apps }, null, 2) + "\n");
-      } catch (e) {
-        this.log.error("state_file_not_written", { file: this.path, error: (e as Error).message });
-      }
+      // What clients registered is for this user's eyes only.
+      const r = await replaceFile(this.path, JSON.stringify({ version: VERSION, apps }, null, 2) + "\n", { mode: 0o600 });
+      if (!r.ok) this.log.error("state_file_not_written", { file: this.path, error: r.error });
     }
     this.writing = null;
   }
-}
-
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fh = await open(tmp, "w", 0o600);
-  try {
-    await fh.writeFile(text);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  await rename(tmp, path);
 }

@@ -3,17 +3,13 @@
 
 import type { Prefix } from "@exacast/core";
 import { comparePrefixes, formatCommunity, isGracefulShutdown } from "@exacast/core";
+import { describeCheck } from "./checks/index.js";
 import type { CheckResult } from "./checks/types.js";
-import { describeCheck } from "./checks/types.js";
 import type { SentRoute } from "./planner.js";
 import type { AppEntry } from "./registry.js";
 
+/** A clock reading → wall time as ISO text (the runtime's isoFrom). */
 export type ToIso = (clockMs: number) => string;
-
-/** A clock reading (performance.now()) → wall time, given both clocks now. */
-export function isoFrom(clockNow: () => number, wallNow: () => number = Date.now): ToIso {
-  return (t) => new Date(wallNow() - (clockNow() - t)).toISOString();
-}
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 

@@ -5,9 +5,9 @@ import { createLogger } from "@exacast/core";
 import { describe, expect, it } from "vitest";
 import { Announcer } from "../src/announcer.js";
 import type { AppCheckResult } from "../src/checks/index.js";
-import type { AppSpec } from "../src/config.js";
+import type { AppSpec } from "../src/model.js";
 import { loadAnnouncerConfig } from "../src/config.js";
-import { FakeClock } from "./fake-clock.js";
+import { FakeClock } from "@exacast/runtime";
 
 const PASS: AppCheckResult = { pass: true, disabled: false, results: [], reason: "ok" };
 const V1 = "announce route 10.255.255.1/32 next-hop 192.0.2.2 community";

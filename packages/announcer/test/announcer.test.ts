@@ -6,10 +6,10 @@ import { createLogger } from "@exacast/core";
 import type { AnnouncerSettings } from "../src/announcer.js";
 import { ACK_TIMEOUT_MS, Announcer } from "../src/announcer.js";
 import type { AppCheckResult } from "../src/checks/index.js";
-import type { AppSpec } from "../src/config.js";
+import type { AppSpec } from "../src/model.js";
 import { loadAnnouncerConfig } from "../src/config.js";
 import type { Loopback } from "../src/loopback.js";
-import { FakeClock } from "./fake-clock.js";
+import { FakeClock } from "@exacast/runtime";
 
 const PASS: AppCheckResult = { pass: true, disabled: false, results: [], reason: "ok" };
 const FAIL: AppCheckResult = { pass: false, disabled: false, results: [], reason: "tcp: connection refused" };

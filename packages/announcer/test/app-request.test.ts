@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RequestContext } from "../src/app-request.js";
 import { parseJsonBody, validateApp } from "../src/app-request.js";
-import { DEFAULT_TIMERS } from "../src/config.js";
+import { DEFAULT_TIMERS } from "../src/model.js";
 import { parseGoCastRegister, parseGoCastUnregister, parseMonitor } from "../src/gocast.js";
 
 const ctx = (over: Partial<RequestContext["rules"]> = {}): RequestContext => ({

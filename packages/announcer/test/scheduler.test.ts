@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { AppCheckResult } from "../src/checks/index.js";
-import type { AppSpec } from "../src/config.js";
+import type { AppSpec } from "../src/model.js";
 import { loadAnnouncerConfig } from "../src/config.js";
 import { AppRegistry } from "../src/registry.js";
 import type { RegistryEvent } from "../src/registry.js";
 import { Scheduler, gridStep } from "../src/scheduler.js";
-import { FakeClock } from "./fake-clock.js";
+import { FakeClock } from "@exacast/runtime";
 
 function apps(yaml: string): AppSpec[] {
   const r = loadAnnouncerConfig(yaml, "/t/a.yaml");

@@ -10,7 +10,6 @@ export * from "./schemas.js";
 export * from "./config.js";
 export * from "./log.js";
 export * from "./lines.js";
-export * from "./cli.js";
 export * from "./metrics.js";
 export * from "./html.js";
 export * from "./status-layout.js";

@@ -2,8 +2,10 @@
 // `json` for log shippers. Values are quoted so a newline or a `key=` in a
 // peer's or a user's string cannot forge another line or field.
 
-export type LogLevel = "debug" | "info" | "warn" | "error";
-export type LogFormat = "text" | "json";
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export const LOG_FORMATS = ["text", "json"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type LogFormat = (typeof LOG_FORMATS)[number];
 export type LogFields = Record<string, unknown>;
 
 export interface Logger {

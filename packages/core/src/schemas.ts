@@ -8,6 +8,7 @@ import { isCommunityAsn, isU32, parseCommunity, parseLargeCommunity } from "./co
 import { parseDuration } from "./duration.js";
 import type { IpAddress, Prefix } from "./ip.js";
 import { parseAddress, parsePrefix } from "./ip.js";
+import { LOG_FORMATS, LOG_LEVELS } from "./log.js";
 import type { Result } from "./result.js";
 
 function fromResult<T>(parse: (v: string) => Result<T>) {
@@ -82,5 +83,12 @@ export function parseHostPort(s: string): Result<HostPort> {
 
 export const hostPortSchema = fromResult<HostPort>(parseHostPort);
 
-export const logFormatSchema = z.enum(["text", "json"]);
-export const logLevelSchema = z.enum(["debug", "info", "warn", "error"]);
+export const logFormatSchema = z.enum(LOG_FORMATS);
+export const logLevelSchema = z.enum(LOG_LEVELS);
+
+/** A secret sent in a header (an endpoint's bearer token, Consul's): visible ASCII only, so it cannot break the header. */
+export const tokenSchema = z
+  .string()
+  .min(1, "expected a non-empty token")
+  .max(4096, "at most 4096 characters")
+  .regex(/^[\x21-\x7e]+$/, "expected visible ASCII characters only (no spaces or control characters)");

@@ -2,9 +2,9 @@
 // `cwd`, and each flag's problem names the flag.
 
 import { resolve } from "node:path";
-import { parseArgs } from "node:util";
 import type { LogFormat, LogLevel, Result } from "@exacast/core";
 import { err, isCommunityAsn, ok, parseDuration } from "@exacast/core";
+import { COMMON_OPTIONS, flag, flags, parseCommandLine } from "@exacast/runtime";
 import type { ConfigOverrides } from "./config.js";
 
 export interface LogFlags {
@@ -18,19 +18,9 @@ export type Command =
   | ({ kind: "run"; config: string | undefined; overrides: ConfigOverrides } & LogFlags)
   | { kind: "render"; input: string; template: string; asn: number | undefined; until: number | undefined; vars: Record<string, string> };
 
-const LOG_FORMATS = ["text", "json"];
-const LOG_LEVELS = ["debug", "info", "warn", "error"];
-
-function asn(v: string | undefined, problems: string[]): number | undefined {
-  if (v === undefined) return undefined;
-  const n = /^\d{1,5}$/.test(v) ? Number(v) : NaN;
-  if (!isCommunityAsn(n)) problems.push(`--asn: expected a community ASN 1..65534, got ${JSON.stringify(v)}`);
-  return n;
-}
-
-/** Every flag the program accepts: the --help test holds USAGE and the man page to it. */
+/** Every flag the program accepts (the shared ones too): the --help test holds USAGE and the man page to it. */
 export const OPTIONS = {
-  config: { type: "string" },
+  ...COMMON_OPTIONS,
   asn: { type: "string" },
   template: { type: "string", multiple: true },
   reload: { type: "string" },
@@ -39,33 +29,34 @@ export const OPTIONS = {
   input: { type: "string" },
   until: { type: "string" },
   var: { type: "string", multiple: true },
-  "log-format": { type: "string" },
-  "log-level": { type: "string" },
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean", short: "V" },
 } as const;
 
+function asn(v: string | undefined, problems: string[]): number | undefined {
+  if (v === undefined) return undefined;
+  const n = /^\d{1,5}$/.test(v) ? Number(v) : NaN;
+  if (!isCommunityAsn(n)) problems.push(`--asn: expected a community ASN 1..65534, got ${JSON.stringify(v)}`);
+  return n;
+}
+
 export function parseCommand(argv: readonly string[], cwd: string): Result<Command, string[]> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      strict: true,
-      options: OPTIONS,
-    });
-  } catch (e) {
-    return err([(e as Error).message, "try --help"]);
-  }
-  const v = parsed.values;
-  if (v.help) return ok({ kind: "help" });
-  if (v.version) return ok({ kind: "version" });
+  const parsed = parseCommandLine(argv, OPTIONS, ["render"]);
+  if (!parsed.ok) return parsed;
+  const line = parsed.value;
+  if (line.kind !== "command") return ok(line);
+  const values = line.values;
+  const v = {
+    config: flag(values, "config"),
+    asn: flag(values, "asn"),
+    template: flags(values, "template"),
+    reload: flag(values, "reload"),
+    debounce: flag(values, "debounce"),
+    "state-file": flag(values, "state-file"),
+    input: flag(values, "input"),
+    until: flag(values, "until"),
+    var: flags(values, "var"),
+  };
   const problems: string[] = [];
-  const [sub, ...extra] = parsed.positionals;
-  if (extra.length > 0 || (sub !== undefined && sub !== "render")) {
-    return err([`unexpected argument ${JSON.stringify(sub === "render" ? extra[0] : sub)}`, "try --help"]);
-  }
-  if (sub === "render") {
+  if (line.sub === "render") {
     const templates = v.template ?? [];
     if (v.input === undefined) problems.push("render: --input CAPTURE.ndjson is required");
     if (templates.length !== 1) problems.push("render: give exactly one --template SRC");
@@ -85,7 +76,7 @@ export function parseCommand(argv: readonly string[], cwd: string): Result<Comma
     if (problems.length > 0) return err(problems);
     return ok({ kind: "render", input: resolve(cwd, v.input!), template: resolve(cwd, templates[0]!), asn: a, until, vars });
   }
-  for (const flag of ["input", "until", "var"] as const) if (v[flag] !== undefined) problems.push(`--${flag} belongs to the render subcommand`);
+  for (const name of ["input", "until", "var"] as const) if (v[name] !== undefined) problems.push(`--${name} belongs to the render subcommand`);
   const overrides: ConfigOverrides = {};
   const a = asn(v.asn, problems);
   if (a !== undefined) overrides.community_asn = a;
@@ -110,10 +101,6 @@ export function parseCommand(argv: readonly string[], cwd: string): Result<Comma
     if (v.reload.trim() === "") problems.push("--reload: expected a shell command");
     overrides.reload = v.reload;
   }
-  const logFormat = v["log-format"] ?? "text";
-  const logLevel = v["log-level"] ?? "info";
-  if (!LOG_FORMATS.includes(logFormat)) problems.push(`--log-format: expected text or json, got ${JSON.stringify(logFormat)}`);
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`--log-level: expected debug, info, warn or error, got ${JSON.stringify(logLevel)}`);
   if (v.config === undefined && v.template === undefined && v["state-file"] === undefined) {
     problems.push("nothing to do: give --config FILE, --template SRC:DEST or --state-file F (try --help)");
   }
@@ -122,7 +109,7 @@ export function parseCommand(argv: readonly string[], cwd: string): Result<Comma
     kind: "run",
     config: v.config === undefined ? undefined : resolve(cwd, v.config),
     overrides,
-    logFormat: logFormat as LogFormat,
-    logLevel: logLevel as LogLevel,
+    logFormat: line.log.logFormat ?? "text",
+    logLevel: line.log.logLevel ?? "info",
   });
 }

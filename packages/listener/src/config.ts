@@ -5,9 +5,10 @@
 // flags absolute against the shell's working directory.
 
 import { basename, dirname, resolve } from "node:path";
-import type { HostPort, Result } from "@exacast/core";
-import { communityAsnSchema, DEFAULT_COMMUNITY_ASN, durationSchema, err, hostPortSchema, loadConfig, nameSchema, ok } from "@exacast/core";
+import type { Result } from "@exacast/core";
+import { communityAsnSchema, DEFAULT_COMMUNITY_ASN, durationSchema, err, hostPortSchema, loadConfig, nameSchema, ok, tokenSchema } from "@exacast/core";
 import { z } from "zod";
+import type { HttpConfig } from "./endpoint.js";
 
 export interface TemplateSpec {
   /** For logs and metrics labels: `name`, else the source's file name. */
@@ -35,7 +36,7 @@ export interface ListenerConfig {
   readonly staleGraceMs: number;
   readonly maxRoutes: number;
   readonly stateFile: string | undefined;
-  readonly http: HostPort | undefined;
+  readonly http: HttpConfig | undefined;
   readonly templates: readonly TemplateSpec[];
 }
 
@@ -73,7 +74,7 @@ export const listenerConfigSchema = z.strictObject({
   stale_grace: durationSchema.default(0),
   max_routes: z.number().int("expected a whole number").min(1, "expected at least 1").default(1_000_000),
   state_file: z.string().min(1).nullable().default(null),
-  http: z.strictObject({ listen: hostPortSchema }).nullable().default(null),
+  http: z.strictObject({ listen: hostPortSchema, token: tokenSchema.nullable().default(null) }).nullable().default(null),
   templates: z.array(templateSchema).default([]),
 });
 
@@ -125,7 +126,7 @@ export function parseListenerConfig(text: string, source: string, baseDir: strin
     staleGraceMs: c.stale_grace,
     maxRoutes: c.max_routes,
     stateFile: c.state_file === null ? undefined : resolve(baseDir, c.state_file),
-    http: c.http?.listen,
+    http: c.http ?? undefined,
     templates,
   });
 }

@@ -2,19 +2,17 @@
 // SIGHUP reloads, the HTTP endpoints. The imperative shell around the pure
 // modules; main.ts feeds it stdin and signals.
 
-import type { Server } from "node:http";
 import { hostname } from "node:os";
 import type { Logger } from "@exacast/core";
-import { readIfExists, replaceFile } from "./atomic-file.js";
-import { runCommand } from "./command.js";
+import type { Clock, FileStore, TimerHandle } from "@exacast/runtime";
+import { causeOf, diskFiles, isoFrom, LogThrottle, realClock } from "@exacast/runtime";
 import { Debouncer } from "./debounce.js";
-import { causeOf, FailureLog } from "./failure-log.js";
-import { startHttp, stopHttp } from "./http.js";
+import { Endpoint } from "./endpoint.js";
 import { Ingest } from "./ingest.js";
 import { ListenerMetrics } from "./metrics.js";
 import { NeighborTimes } from "./neighbor-times.js";
-import type { CommandRunner } from "./render-job.js";
-import { RenderJob } from "./render-job.js";
+import type { CommandRunner, JobDeps } from "./render-job.js";
+import { RenderJob, runShell } from "./render-job.js";
 import { Rib } from "./rib.js";
 import type { ServicesMap } from "./services.js";
 import { buildServices, servicesJson, templateData } from "./services.js";
@@ -22,9 +20,11 @@ import type { Setup } from "./setup.js";
 import { statusOf } from "./status.js";
 import { listenerPage } from "./status-page.js";
 
+/** The outside world, given so tests can run the daemon on a fake clock, in memory. */
 export interface DaemonOptions {
-  now?: () => number;
+  clock?: Clock;
   run?: CommandRunner;
+  files?: FileStore;
   /** For /status and the status page. */
   version?: string;
 }
@@ -39,24 +39,24 @@ export class ListenerDaemon {
   private setup: Setup;
   private jobs: RenderJob[];
   private debouncer: Debouncer;
-  private http: Server | undefined;
-  private timer: NodeJS.Timeout | undefined;
+  private readonly endpoint: Endpoint;
+  private timer: TimerHandle | undefined;
   /** Grace timers, one per stale period (`<neighbor> <period>`). */
-  private readonly staleTimers = new Map<string, NodeJS.Timeout>();
+  private readonly staleTimers = new Map<string, TimerHandle>();
   private cycle: Promise<void> | undefined;
   private seenVersion = 0;
   private cached: { version: number; map: ServicesMap } | undefined;
   private lastRendered: string | undefined;
   private force = false;
   private stopping = false;
-  private rejectWindow = { start: 0, logged: 0, suppressed: 0 };
-  private readonly stateFileFailures = new FailureLog();
-  private readonly now: () => number;
-  private readonly run: CommandRunner;
+  private readonly rejects: LogThrottle;
+  private readonly stateFileFailures: LogThrottle;
+  private readonly clock: Clock;
+  private readonly jobDeps: JobDeps;
   private readonly times = new NeighborTimes();
   private readonly started = new Date().toISOString();
   private readonly version: string;
-  /** Renders done (all templates of one cycle count once): tests and benches read it. */
+  /** Render cycles that rendered (all templates of one cycle count once). */
   renders = 0;
 
   constructor(
@@ -65,24 +65,27 @@ export class ListenerDaemon {
     opts: DaemonOptions = {},
   ) {
     this.setup = setup;
-    this.now = opts.now ?? (() => performance.now());
-    this.run = opts.run ?? runCommand;
+    this.clock = opts.clock ?? realClock;
     this.version = opts.version ?? "unknown";
+    this.jobDeps = { run: opts.run ?? runShell, files: opts.files ?? diskFiles, clock: this.clock, log };
+    this.rejects = new LogThrottle(log, this.clock, { burst: REJECT_LOGS_PER_MINUTE });
+    this.stateFileFailures = new LogThrottle(log, this.clock);
     const c = setup.config;
     this.rib = new Rib({ communityAsn: c.communityAsn, maxRoutes: c.maxRoutes });
-    this.ingest = new Ingest(this.rib, { staleGraceMs: c.staleGraceMs, now: this.now }, this.hooks());
+    this.ingest = new Ingest(this.rib, { staleGraceMs: c.staleGraceMs, now: () => this.clock.now() }, this.hooks());
     this.debouncer = new Debouncer(c.debounceMs, c.maxWaitMs, c.startupWaitMs);
     this.jobs = this.makeJobs(setup);
     this.metrics = new ListenerMetrics({ rib: () => this.rib, stats: () => this.ingest.stats, services: () => this.services() });
+    this.endpoint = new Endpoint({ metrics: () => this.metrics.render(), status: () => this.status(), page: () => listenerPage(this.status(), Date.now()) }, log, this.clock);
   }
 
   async start(): Promise<void> {
     const at = this.setup.config.http;
-    if (at) this.http = await startHttp(at, this.httpHandlers());
+    await this.endpoint.serve(at);
     this.log.info("start", {
       community_asn: this.setup.config.communityAsn,
       templates: this.jobs.map((j) => j.spec.name).join(",") || "none",
-      ...(at ? { http: `${at.host}:${at.port}` } : {}),
+      ...(at ? { http: `${at.listen.host}:${at.listen.port}` } : {}),
     });
   }
 
@@ -102,24 +105,22 @@ export class ListenerDaemon {
   }
 
   status() {
-    const toIso = (t: number) => new Date(Date.now() - (this.now() - t)).toISOString();
-    return statusOf(this.rib, this.services(), this.jobs, this.ingest.stats, { host: hostname(), version: this.version, pid: process.pid, started: this.started, times: this.times, toIso });
+    return statusOf(this.rib, this.services(), this.jobs, this.ingest.stats, { host: hostname(), version: this.version, pid: process.pid, started: this.started, times: this.times, toIso: isoFrom(this.clock) });
   }
 
   /** EOF or SIGTERM: finish the render in progress and any pending one. */
   async finish(): Promise<void> {
     this.stopping = true;
-    clearTimeout(this.timer);
+    this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     for (;;) {
       if (this.cycle) await this.cycle;
-      else if (this.debouncer.take(this.now(), true)) await this.renderCycle();
+      else if (this.debouncer.take(this.clock.now(), true)) await this.renderCycle();
       else break;
     }
-    for (const t of this.staleTimers.values()) clearTimeout(t);
+    for (const t of this.staleTimers.values()) this.clock.clearTimeout(t);
     this.staleTimers.clear();
-    if (this.http) await stopHttp(this.http);
-    this.http = undefined;
+    await this.endpoint.serve(undefined);
   }
 
   /** SIGHUP with a loaded setup: switch to it, or say why not (the old one keeps running). */
@@ -129,17 +130,7 @@ export class ListenerDaemon {
     if (c.communityAsn !== old.communityAsn) {
       return [`community_asn cannot change on reload (${old.communityAsn} → ${c.communityAsn}): routes of the new ASN were not kept; restart the listener`];
     }
-    const sameHttp = c.http?.host === old.http?.host && c.http?.port === old.http?.port;
-    if (!sameHttp) {
-      let server: Server | undefined;
-      try {
-        if (c.http) server = await startHttp(c.http, this.httpHandlers());
-      } catch (e) {
-        return [`http.listen: cannot listen on ${c.http!.host}:${c.http!.port}: ${(e as Error).message}`];
-      }
-      if (this.http) await stopHttp(this.http);
-      this.http = server;
-    }
+    await this.endpoint.serve(c.http);
     this.setup = next;
     this.jobs = this.makeJobs(next);
     this.rib.setMaxRoutes(c.maxRoutes);
@@ -151,16 +142,12 @@ export class ListenerDaemon {
   }
 
   private makeJobs(setup: Setup): RenderJob[] {
-    return setup.config.templates.map((spec, i) => new RenderJob(spec, setup.templates[i]!, this.run, this.log, this.now));
-  }
-
-  private httpHandlers() {
-    return { metrics: () => this.metrics.render(), status: () => this.status(), page: () => listenerPage(this.status(), Date.now()) };
+    return setup.config.templates.map((spec, i) => new RenderJob(spec, setup.templates[i]!, this.jobDeps));
   }
 
   private changed(): void {
     this.seenVersion = this.rib.version;
-    this.debouncer.change(this.now());
+    this.debouncer.change(this.clock.now());
     this.arm();
   }
 
@@ -170,11 +157,11 @@ export class ListenerDaemon {
     if (this.timer !== undefined || this.stopping) return;
     const d = this.debouncer.deadline();
     if (d === undefined) return;
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
-      if (this.debouncer.take(this.now())) void this.renderCycle();
+      if (this.debouncer.take(this.clock.now())) void this.renderCycle();
       else this.arm();
-    }, Math.max(0, Math.ceil(d - this.now())));
+    }, Math.max(0, Math.ceil(d - this.clock.now())));
   }
 
   private renderCycle(): Promise<void> {
@@ -208,27 +195,22 @@ export class ListenerDaemon {
   private async writeStateFile(json: string): Promise<void> {
     const file = this.setup.config.stateFile;
     if (file === undefined) return;
+    const files = this.jobDeps.files;
     try {
-      if ((await readIfExists(file)) === json) return;
+      if ((await files.readIfExists(file)) === json) return;
     } catch {
       /* unreadable: try to replace it */
     }
-    const r = await replaceFile(file, json);
-    if (r.ok) {
-      const back = this.stateFileFailures.succeeded(this.now());
-      if (back) this.log.info("state_file_recovered", { file, failures: back.failures, after_ms: Math.round(back.afterMs) });
-      return;
-    }
-    const v = this.stateFileFailures.failed(causeOf("write", r.error), this.now());
-    if (v.log === "first") this.log.error("state_file_failed", { file, error: r.error });
-    else if (v.log === "reminder") this.log.error("state_file_failed", { still_failing: true, file, error: r.error, failures: v.failures, since_ms: Math.round(v.sinceMs) });
+    const r = await files.replaceFile(file, json);
+    if (r.ok) this.stateFileFailures.succeeded("state_file_recovered", { file });
+    else this.stateFileFailures.failed("state_file_failed", causeOf("write", r.error), { file, error: r.error });
   }
 
   private hooks() {
     return {
-      rejected: (lineNo: number, reason: string, error: string) => this.logRejected(lineNo, reason, error),
+      rejected: (lineNo: number, reason: string, error: string) => this.rejects.often("warn", "line_skipped", { line: lineNo, reason, error }, "lines_not_logged"),
       state: (neighbor: string, state: string, reason: string | undefined) => {
-        this.times.state(neighbor, state, this.now());
+        this.times.state(neighbor, state, this.clock.now());
         this.log.info("neighbor", { neighbor, state, ...(reason ? { reason } : {}) });
       },
       staleStarted: (neighbor: string, stopping: boolean, period: number) => this.armStale(neighbor, stopping, period),
@@ -256,10 +238,10 @@ export class ListenerDaemon {
     const grace = stopping ? Math.max(this.setup.config.staleGraceMs, STOPPING_GRACE_MS) : this.setup.config.staleGraceMs;
     this.log.info("routes_kept", { neighbor, why: stopping ? "ExaBGP is stopping" : "stale_grace", grace_ms: grace });
     const key = `${neighbor} ${period}`;
-    this.times.staleStarted(neighbor, period, this.now() + grace);
+    this.times.staleStarted(neighbor, period, this.clock.now() + grace);
     this.staleTimers.set(
       key,
-      setTimeout(() => {
+      this.clock.setTimeout(() => {
         this.staleTimers.delete(key);
         this.times.staleEnded(neighbor, period);
         const n = this.rib.expireStale(neighbor, period);
@@ -267,16 +249,5 @@ export class ListenerDaemon {
         if (this.rib.version !== this.seenVersion) this.changed();
       }, grace),
     );
-  }
-
-  private logRejected(lineNo: number, reason: string, error: string): void {
-    const w = this.rejectWindow;
-    const t = Date.now();
-    if (t - w.start >= 60_000) {
-      if (w.suppressed > 0) this.log.warn("lines_not_logged", { count: w.suppressed });
-      this.rejectWindow = { start: t, logged: 0, suppressed: 0 };
-    }
-    if (this.rejectWindow.logged++ < REJECT_LOGS_PER_MINUTE) this.log.warn("line_skipped", { line: lineNo, reason, error });
-    else this.rejectWindow.suppressed++;
   }
 }

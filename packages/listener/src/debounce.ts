@@ -39,10 +39,6 @@ export class Debouncer {
     return this.first !== undefined;
   }
 
-  get busy(): boolean {
-    return this.running;
-  }
-
   /** When a render is due, or undefined when nothing is pending or one is running. */
   deadline(): number | undefined {
     if (this.running || this.first === undefined) return undefined;

@@ -3,7 +3,8 @@
 // for --help, --version and the render subcommand.
 
 import type { Logger } from "@exacast/core";
-import { createLogger, exitWithProblems, packageVersion, readLines } from "@exacast/core";
+import { createLogger, readLines } from "@exacast/core";
+import { exitWithProblems, guardProcess, packageVersion } from "@exacast/runtime";
 import type { Command } from "./args.js";
 import { parseCommand } from "./args.js";
 import { ListenerDaemon } from "./daemon.js";
@@ -83,13 +84,8 @@ async function run(cmd: Extract<Command, { kind: "run" }>): Promise<void> {
   const setup = await loadSetup(cmd, process.cwd());
   if (!setup.ok) exitWithProblems(PROGRAM, setup.error);
   const daemon = new ListenerDaemon(setup.value, log, { version: packageVersion(new URL("../package.json", import.meta.url)) });
-  try {
-    await daemon.start();
-  } catch (e) {
-    const at = setup.value.config.http!;
-    exitWithProblems(PROGRAM, [`http.listen: cannot listen on ${at.host}:${at.port}: ${(e as Error).message}`]);
-  }
-  guardRuntime(log);
+  await daemon.start();
+  guardProcess(log);
 
   let stopping = false;
   const stop = async (why: string) => {
@@ -135,12 +131,4 @@ async function reload(cmd: Extract<Command, { kind: "run" }>, daemon: ListenerDa
   } finally {
     reloading = false;
   }
-}
-
-// ExaBGP gives up on a process that dies five times: a bug in one render or one
-// line must be logged, never take the listener (and every route it knows) down.
-function guardRuntime(log: Logger): void {
-  process.on("uncaughtException", (e) => log.error("unexpected_error", { error: e, kept: "running" }));
-  process.on("unhandledRejection", (e) => log.error("unexpected_error", { error: e as Error, kept: "running" }));
-  process.stderr.on("error", () => {});
 }

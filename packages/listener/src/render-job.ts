@@ -2,14 +2,13 @@
 // render → compare with the file → temp file → check → rename → reload. Any
 // failure leaves the destination as it was (a failed reload puts the old text
 // back, so the file on disk stays what the running service loaded) and is
-// logged with the template's name (once per cause: see failure-log.ts); the
-// next change tries again.
+// logged with the template's name (once per cause: see the runtime's
+// LogThrottle); the next change tries again.
 
 import type { Logger } from "@exacast/core";
-import { readIfExists, removeFile, replaceFile } from "./atomic-file.js";
-import type { CommandOutcome } from "./command.js";
+import type { Clock, FileStore, ProcessOutcome } from "@exacast/runtime";
+import { causeOf, LogThrottle, runProcess } from "@exacast/runtime";
 import type { TemplateSpec } from "./config.js";
-import { causeOf, FailureLog } from "./failure-log.js";
 import type { TemplateData } from "./services.js";
 import type { CompiledTemplate } from "./template.js";
 
@@ -22,19 +21,33 @@ export interface RenderReport {
   readonly error?: string;
 }
 
-export type CommandRunner = (command: string, opts: { timeoutMs: number; env?: Record<string, string> }) => Promise<CommandOutcome>;
+/** Runs a check or reload command: a shell line as the user wrote it. */
+export type CommandRunner = (command: string, opts: { timeoutMs: number; env?: Record<string, string> }) => Promise<ProcessOutcome>;
+
+/** A check or reload that ignores SIGTERM gets SIGKILL this much later. */
+export const KILL_GRACE_MS = 2000;
+
+export const runShell: CommandRunner = (command, opts) => runProcess(command, { ...opts, shell: true, killGraceMs: KILL_GRACE_MS });
+
+/** What a render job works with besides its template. */
+export interface JobDeps {
+  readonly run: CommandRunner;
+  readonly files: FileStore;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
 
 export class RenderJob {
   last: { result: RenderResult; at: string; error?: string } | undefined;
-  private readonly failures = new FailureLog();
+  private readonly failures: LogThrottle;
 
   constructor(
     readonly spec: TemplateSpec,
     readonly template: CompiledTemplate,
-    private readonly run: CommandRunner,
-    private readonly log: Logger,
-    private readonly now: () => number = Date.now,
-  ) {}
+    private readonly deps: JobDeps,
+  ) {
+    this.failures = new LogThrottle(deps.log, deps.clock);
+  }
 
   private get fields() {
     return { template: this.spec.name, destination: this.spec.destination };
@@ -42,10 +55,7 @@ export class RenderJob {
 
   async render(data: TemplateData): Promise<RenderReport> {
     const report = await this.attempt(data);
-    if (report.result === "written" || report.result === "unchanged") {
-      const r = this.failures.succeeded(this.now());
-      if (r) this.log.info("recovered", { ...this.fields, failures: r.failures, after_ms: Math.round(r.afterMs), cause: r.cause });
-    }
+    if (report.result === "written" || report.result === "unchanged") this.failures.succeeded("recovered", this.fields);
     this.last = { result: report.result, at: new Date().toISOString(), ...(report.error ? { error: report.error } : {}) };
     return report;
   }
@@ -63,26 +73,26 @@ export class RenderJob {
     const renderSeconds = (performance.now() - t0) / 1000;
     let previous: string | undefined;
     try {
-      previous = await readIfExists(this.spec.destination);
+      previous = await this.deps.files.readIfExists(this.spec.destination);
     } catch (e) {
       const error = `cannot read ${this.spec.destination}: ${(e as Error).message}`;
       this.failed("write_failed", "read", { error, file: "left as it was" });
       return { result: "write_failed", renderSeconds, error };
     }
     if (previous === text) {
-      this.log.debug("file_unchanged", this.fields);
+      this.deps.log.debug("file_unchanged", this.fields);
       return { result: "unchanged", renderSeconds };
     }
     const env = { EXACAST_DESTINATION: this.spec.destination, EXACAST_TEMPLATE: this.spec.name };
     const check = this.spec.check;
-    const installed = await replaceFile(this.spec.destination, text, {
+    const installed = await this.deps.files.replaceFile(this.spec.destination, text, {
       mode: this.spec.mode,
       backup: this.spec.backup,
       check:
         check === undefined
           ? undefined
           : async (candidate) => {
-              const r = await this.run(check, { timeoutMs: this.spec.timeoutMs, env: { ...env, EXACAST_CANDIDATE: candidate } });
+              const r = await this.deps.run(check, { timeoutMs: this.spec.timeoutMs, env: { ...env, EXACAST_CANDIDATE: candidate } });
               return r.ok ? undefined : `check ${r.status}${r.output ? `: ${r.output}` : ""}`;
             },
     });
@@ -91,11 +101,11 @@ export class RenderJob {
       this.failed(`${installed.stage}_failed`, installed.stage, { error: installed.error, file: "left as it was" });
       return { result, renderSeconds, error: installed.error };
     }
-    this.log.info("file_written", { ...this.fields, bytes: Buffer.byteLength(text) });
+    this.deps.log.info("file_written", { ...this.fields, bytes: Buffer.byteLength(text) });
     if (this.spec.reload === undefined) return { result: "written", renderSeconds };
-    const r = await this.run(this.spec.reload, { timeoutMs: this.spec.timeoutMs, env: { ...env, EXACAST_CANDIDATE: this.spec.destination } });
+    const r = await this.deps.run(this.spec.reload, { timeoutMs: this.spec.timeoutMs, env: { ...env, EXACAST_CANDIDATE: this.spec.destination } });
     if (r.ok) {
-      this.log.info("reloaded", { ...this.fields, ms: Math.round(r.durationMs), ...(r.output ? { output: r.output } : {}) });
+      this.deps.log.info("reloaded", { ...this.fields, ms: Math.round(r.durationMs), ...(r.output ? { output: r.output } : {}) });
       return { result: "written", renderSeconds };
     }
     const error = `reload ${r.status}${r.output ? `: ${r.output}` : ""}`;
@@ -109,19 +119,17 @@ export class RenderJob {
    * count at most once a minute: the next change meets the same cause again.
    */
   private failed(event: string, stage: string, fields: { error: string; file: string; restore_error?: string }): void {
-    const v = this.failures.failed(causeOf(stage, fields.error), this.now());
-    if (v.log === "first") this.log.error(event, { ...this.fields, ...fields });
-    else if (v.log === "reminder") this.log.error(event, { ...this.fields, ...fields, still_failing: true, failures: v.failures, since_ms: Math.round(v.sinceMs) });
+    this.failures.failed(event, causeOf(stage, fields.error), { ...this.fields, ...fields });
   }
 
   /** Put back what the file held before this render; a message if that failed. */
   private async restore(previous: string | undefined): Promise<string | undefined> {
     try {
       if (previous === undefined) {
-        await removeFile(this.spec.destination);
+        await this.deps.files.removeFile(this.spec.destination);
         return undefined;
       }
-      const r = await replaceFile(this.spec.destination, previous, { mode: this.spec.mode });
+      const r = await this.deps.files.replaceFile(this.spec.destination, previous, { mode: this.spec.mode });
       return r.ok ? undefined : r.error;
     } catch (e) {
       return (e as Error).message;

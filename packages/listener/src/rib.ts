@@ -231,10 +231,6 @@ export class Rib {
     for (const nb of this.neighbors.values()) yield* nb.routes.values();
   }
 
-  routesOf(neighbor: string): Route[] {
-    return [...(this.neighbors.get(neighbor)?.routes.values() ?? [])];
-  }
-
   private neighbor(address: string): Neighbor {
     let nb = this.neighbors.get(address);
     if (nb === undefined) this.neighbors.set(address, (nb = { state: "unknown", routes: new Map(), stale: undefined, recent: undefined }));

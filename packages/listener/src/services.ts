@@ -126,5 +126,3 @@ export function templateData(map: ServicesMap, vars: TemplateData["vars"] = {}):
 export function servicesJson(map: ServicesMap): string {
   return JSON.stringify({ services: map.services, backends: map.backends, ports: map.ports }, null, 2) + "\n";
 }
-
-export const EMPTY_SERVICES: ServicesMap = { services: {}, backends: {}, ports: [] };

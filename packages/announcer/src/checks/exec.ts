@@ -1,91 +1,56 @@
 // exec check: exit 0 passes. An argument vector runs without a shell; a
-// string runs through /bin/sh only when the config says shell: true. Each
-// check runs in its own process group so that a timeout (or the announcer's
-// exit) kills everything it started, not just the first process.
+// string runs through /bin/sh only when the config says shell: true. Run by
+// the runtime's process runner: its own process group, killed whole at the
+// timeout (and at the announcer's exit); decided when the process exits,
+// whatever a background grandchild does with the pipes.
 
-import type { execa as Execa } from "execa";
-import type { CheckResult } from "./types.js";
+import { runProcess } from "@exacast/runtime";
+import { z } from "zod";
+import type { CheckKind, CheckResult } from "./types.js";
 import { oneLine } from "./types.js";
 
-const OUTPUT_KEPT = 512;
-
-// execa costs ~130 ms to load: only configs with exec checks pay for it, once.
-let execaModule: Promise<typeof Execa> | null = null;
-const loadExeca = () => (execaModule ??= import("execa").then((m) => m.execa));
-const live = new Set<number>();
-
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, "SIGKILL");
-  } catch {
-    /* the group is gone */
-  }
+export interface ExecSpec {
+  readonly kind: "exec";
+  /** An argument vector, or one string for the shell (shell: true). */
+  readonly command: readonly string[] | string;
+  readonly shell: boolean;
 }
 
-/** Kill every exec check still running (on exit). */
-export function killExecChecks(): void {
-  for (const pid of live) killGroup(pid);
-  live.clear();
-}
+const argvSchema = z
+  .array(z.string().min(1, "expected a non-empty argument").max(4096).refine((s) => !s.includes("\0"), "NUL byte in argument"))
+  .min(1, "expected the program and its arguments, e.g. [/usr/local/bin/check-web, --fast]")
+  .max(256);
 
-export async function execCheck(command: readonly string[] | string, shell: boolean, timeoutMs: number, app: string): Promise<CheckResult> {
-  const execa = await loadExeca();
-  const start = performance.now();
-  const result = (ok: boolean, reason: string): CheckResult => ({ kind: "exec", ok, reason, latencyMs: performance.now() - start });
-  return new Promise((resolve) => {
-    const options = {
-      detached: true,
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-      buffer: false,
-      reject: false,
-      env: { EXACAST_APP: app },
-      extendEnv: true,
-    } as const;
-    let child;
-    try {
-      child = typeof command === "string" ? execa(command, { ...options, shell }) : execa(command[0]!, command.slice(1), { ...options, shell });
-    } catch (e) {
-      resolve(result(false, `cannot run: ${(e as Error).message}`));
-      return;
+const execObject = z
+  .strictObject({
+    command: z.union([z.string().min(1).max(4096), argvSchema]),
+    shell: z.boolean().optional(),
+  })
+  .superRefine((v, ctx) => {
+    if (typeof v.command === "string" && v.shell !== true) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["command"],
+        message: "a command string runs through /bin/sh only with shell: true; otherwise give an argument array",
+      });
     }
-    // The decision is made at exit, not when the pipes close: a background
-    // grandchild holding stdout open must not turn a pass into a timeout.
-    child.catch(() => {});
-    let output = "";
-    const keep = (chunk: Buffer) => {
-      if (output.length < OUTPUT_KEPT) output += chunk.toString("utf8", 0, Math.min(chunk.length, OUTPUT_KEPT));
-    };
-    child.stdout?.on("data", keep);
-    child.stderr?.on("data", keep);
-    const pid = child.pid;
-    if (pid !== undefined) live.add(pid);
-    let done = false;
-    const finish = (ok: boolean, reason: string) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      if (pid !== undefined) live.delete(pid);
-      resolve(result(ok, reason));
-    };
-    const timer = setTimeout(() => {
-      if (pid !== undefined) killGroup(pid);
-      finish(false, `timed out after ${timeoutMs}ms; process group killed`);
-    }, timeoutMs);
-    child.on("error", (e: Error) => finish(false, `cannot run: ${oneLine(e.message)}`));
-    let exit: { code: number | null; signal: NodeJS.Signals | null } | null = null;
-    const decide = () => {
-      if (!exit) return;
-      const said = oneLine(output.split("\n").find((l) => l.trim() !== "") ?? "");
-      if (exit.code === 0) finish(true, "exit 0");
-      else finish(false, `${exit.signal ? `killed by ${exit.signal}` : `exit ${exit.code}`}${said ? `: ${said}` : ""}`);
-    };
-    child.on("exit", (code: number | null, signal: NodeJS.Signals | null) => {
-      exit = { code, signal };
-      // Its last words may still be in the pipe; wait for them, briefly.
-      setTimeout(decide, 50);
-    });
-    child.on("close", decide);
   });
+
+export async function execCheck(spec: ExecSpec, timeoutMs: number, app: string): Promise<CheckResult> {
+  const r = await runProcess(spec.command, { timeoutMs, shell: spec.shell, env: { EXACAST_APP: app } });
+  const result = (ok: boolean, reason: string): CheckResult => ({ kind: "exec", ok, reason, latencyMs: r.durationMs });
+  if (r.timedOut) return result(false, `timed out after ${timeoutMs}ms; process group killed`);
+  if (r.exitCode === null && !r.status.startsWith("killed")) return result(false, `cannot run: ${r.status.replace(/^could not run: /, "")}`);
+  if (r.ok) return result(true, "exit 0");
+  const said = oneLine(r.output.split("\n").find((l) => l.trim() !== "") ?? "");
+  return result(false, `${r.status}${said ? `: ${said}` : ""}`);
 }
+
+export const exec: CheckKind<ExecSpec> = {
+  kind: "exec",
+  schema: z
+    .union([argvSchema.transform((command) => ({ command, shell: false })), execObject])
+    .transform((e): ExecSpec => ({ kind: "exec", command: e.command, shell: e.shell ?? false })),
+  run: (spec, ctx) => execCheck(spec, ctx.timeoutMs, ctx.app),
+  describe: (spec) => (typeof spec.command === "string" ? `exec (shell) ${JSON.stringify(spec.command)}` : `exec ${JSON.stringify(spec.command)}`),
+};

@@ -7,9 +7,66 @@
 import { request as httpRequest } from "node:http";
 import type { IncomingMessage } from "node:http";
 import { request as httpsRequest } from "node:https";
-import type { CheckResult, CheckSpec } from "./types.js";
+import { z } from "zod";
+import type { CheckKind, CheckResult } from "./types.js";
 
-type HttpSpec = Extract<CheckSpec, { kind: "http" }>;
+export interface HttpSpec {
+  readonly kind: "http";
+  readonly url: string;
+  /** Accepted statuses; null: any 2xx. */
+  readonly status: readonly number[] | null;
+  readonly contains: string | null;
+  readonly followRedirects: boolean;
+  /** https: do not verify the server's certificate. */
+  readonly insecure: boolean;
+}
+
+const statusSchema = z
+  .number()
+  .int("expected an HTTP status 100..599")
+  .min(100, "expected an HTTP status 100..599")
+  .max(599, "expected an HTTP status 100..599");
+
+const urlSchema = z.string().transform((s, ctx): string => {
+  let u: URL | undefined;
+  try {
+    if (!/\s/.test(s)) u = new URL(s);
+  } catch {
+    /* said below */
+  }
+  if (u?.protocol !== "http:" && u?.protocol !== "https:") {
+    ctx.addIssue({ code: "custom", message: `expected an http:// or https:// URL, got ${JSON.stringify(s)}` });
+    return z.NEVER;
+  }
+  return u.href;
+});
+
+const httpObject = z.strictObject({
+  url: urlSchema,
+  status: z.union([statusSchema, z.array(statusSchema).min(1)]).optional(),
+  contains: z.string().min(1).max(4096, "at most 4096 characters").optional(),
+  follow_redirects: z.boolean().optional(),
+  insecure: z.boolean().optional(),
+});
+
+export const http: CheckKind<HttpSpec> = {
+  kind: "http",
+  // `http: URL`, or the object.
+  schema: z.union([urlSchema.transform((url) => ({ url })), httpObject]).transform((h): HttpSpec => {
+    const full: z.output<typeof httpObject> = h;
+    const status = full.status === undefined ? null : Array.isArray(full.status) ? [...new Set(full.status)] : [full.status];
+    return { kind: "http", url: full.url, status, contains: full.contains ?? null, followRedirects: full.follow_redirects ?? false, insecure: full.insecure ?? false };
+  }),
+  run: (spec, ctx) => httpCheck(spec, ctx.timeoutMs),
+  describe(spec) {
+    let s = `http ${spec.url}`;
+    if (spec.status) s += ` status ${spec.status.join("|")}`;
+    if (spec.contains !== null) s += ` contains ${JSON.stringify(spec.contains)}`;
+    if (spec.followRedirects) s += " follow_redirects";
+    if (spec.insecure) s += " insecure";
+    return s;
+  },
+};
 
 const MAX_BODY = 64 * 1024;
 const MAX_REDIRECTS = 5;

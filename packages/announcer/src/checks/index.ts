@@ -1,43 +1,47 @@
-// Runs checks: each kind's adapter, and an app's whole list with the
-// maintenance checks first (as ExaBGP's healthcheck: a disabled service is
-// not checked further).
+// The check kinds, one module each (its schema, runner and description), and
+// the runs of an app's whole list: maintenance checks first (as ExaBGP's
+// healthcheck: a disabled service is not checked further). A new kind is a
+// module and a line in CHECK_KINDS.
 
 import type { Outcome } from "../fsm.js";
-import { execCheck } from "./exec.js";
-import { fileAbsentCheck } from "./file.js";
-import { httpCheck } from "./http.js";
-import { tcpCheck } from "./tcp.js";
-import type { CheckContext, CheckResult, CheckSpec } from "./types.js";
+import type { ConsulSpec } from "./consul.js";
+import { consul } from "./consul.js";
+import type { ExecSpec } from "./exec.js";
+import { exec } from "./exec.js";
+import type { FileAbsentSpec } from "./file-absent.js";
+import { fileAbsent } from "./file-absent.js";
+import type { HttpSpec } from "./http.js";
+import { http } from "./http.js";
+import type { TcpSpec } from "./tcp.js";
+import { tcp } from "./tcp.js";
+import type { CheckContext, CheckKind, CheckResult } from "./types.js";
 import { oneLine } from "./types.js";
-import { udpCheck } from "./udp.js";
+import type { UdpSpec } from "./udp.js";
+import { udp } from "./udp.js";
+
+export type CheckSpec = TcpSpec | UdpSpec | HttpSpec | ExecSpec | FileAbsentSpec | ConsulSpec;
+export type { CheckContext, CheckResult } from "./types.js";
+
+/** Every kind, by the key that names it in `checks:`. */
+export const CHECK_KINDS = { tcp, udp, http, exec, file_absent: fileAbsent, consul } as const;
+export type CheckKindName = keyof typeof CHECK_KINDS;
+
+const kindOf = <S extends CheckSpec>(spec: S) => CHECK_KINDS[spec.kind] as unknown as CheckKind<S>;
 
 export async function runCheck(spec: CheckSpec, ctx: CheckContext): Promise<CheckResult> {
   try {
-    switch (spec.kind) {
-      case "tcp":
-        return await tcpCheck(spec.target, ctx.timeoutMs);
-      case "udp":
-        return await udpCheck(spec.target, spec.send, spec.expect, ctx.timeoutMs);
-      case "http":
-        return await httpCheck(spec, ctx.timeoutMs);
-      case "exec":
-        return await execCheck(spec.command, spec.shell, ctx.timeoutMs, ctx.app);
-      case "file_absent":
-        return await fileAbsentCheck(spec.path);
-      case "consul":
-        return consulCheck(spec.service ?? ctx.app, ctx);
-    }
+    return await kindOf(spec).run(spec, ctx);
   } catch (e) {
     // A check is an adapter around the outside world: whatever it throws is a failed check, not a crash.
     return { kind: spec.kind, ok: false, reason: `check failed: ${oneLine((e as Error).message ?? String(e))}`, latencyMs: 0 };
   }
 }
 
-function consulCheck(service: string, ctx: CheckContext): CheckResult {
-  const start = performance.now();
-  const v = ctx.consul ? ctx.consul(service) : { ok: false, reason: "Consul discovery is not configured (consul: in the config)" };
-  return { kind: "consul", ok: v.ok, reason: oneLine(v.reason), latencyMs: performance.now() - start };
-}
+/** One line a person reads in `check` output, logs and the API. */
+export const describeCheck = (spec: CheckSpec): string => kindOf(spec).describe(spec);
+
+/** Relative file paths made absolute against the config file's folder. */
+export const resolveCheckPaths = (spec: CheckSpec, baseDir: string): CheckSpec => kindOf(spec).resolvePaths?.(spec, baseDir) ?? spec;
 
 export interface AppCheckResult extends Outcome {
   /** One per check in the app's order; null for a check not run (maintenance). */

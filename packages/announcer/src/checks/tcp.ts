@@ -15,7 +15,14 @@
 import { connect, isIP } from "node:net";
 import { constants as os } from "node:os";
 import type { HostPort } from "@exacast/core";
-import type { CheckResult } from "./types.js";
+import { hostPortSchema } from "@exacast/core";
+import type { CheckKind, CheckResult } from "./types.js";
+import { hostPortText } from "./types.js";
+
+export interface TcpSpec {
+  readonly kind: "tcp";
+  readonly target: HostPort;
+}
 
 interface TcpHandle {
   connect(req: ConnectReq, address: string, port: number): number;
@@ -99,3 +106,10 @@ function socketCheck(target: HostPort, timeoutMs: number): Promise<CheckResult> 
     socket.once("error", (e: NodeJS.ErrnoException) => finish(false, reasonOf(e.code, e.code === "ECONNREFUSED" ? undefined : e.message)));
   });
 }
+
+export const tcp: CheckKind<TcpSpec> = {
+  kind: "tcp",
+  schema: hostPortSchema.transform((target): TcpSpec => ({ kind: "tcp", target })),
+  run: (spec, ctx) => tcpCheck(spec.target, ctx.timeoutMs),
+  describe: (spec) => `tcp ${hostPortText(spec.target)}`,
+};

@@ -1,45 +1,13 @@
-// Health checks as validated specs and their results. A spec holds only values
-// that went through the config schema; the adapters under checks/ run them.
+// What every check kind has in common: its result, what it needs besides its
+// spec, and the shape of a kind module (kinds/…: schema, runner, description
+// in one place; found by the registry in index.ts), as aioexabgp's health
+// checkers are one class each behind one factory.
 
 import type { HostPort } from "@exacast/core";
-
-export type CheckSpec =
-  | { readonly kind: "tcp"; readonly target: HostPort }
-  | {
-      readonly kind: "udp";
-      readonly target: HostPort;
-      /** Bytes to send, hex. */
-      readonly send: string;
-      /** Bytes the reply must contain, hex; null: any reply passes. */
-      readonly expect: string | null;
-    }
-  | {
-      readonly kind: "http";
-      readonly url: string;
-      /** Accepted statuses; null: any 2xx. */
-      readonly status: readonly number[] | null;
-      readonly contains: string | null;
-      readonly followRedirects: boolean;
-      /** https: do not verify the server's certificate. */
-      readonly insecure: boolean;
-    }
-  | {
-      readonly kind: "exec";
-      /** An argument vector, or one string for the shell (shell: true). */
-      readonly command: readonly string[] | string;
-      readonly shell: boolean;
-    }
-  | { readonly kind: "file_absent"; readonly path: string }
-  | {
-      readonly kind: "consul";
-      /** The Consul service ID (or, failing that, name) whose checks must pass; null: the app's name. */
-      readonly service: string | null;
-    };
-
-export type CheckKind = CheckSpec["kind"];
+import type { z } from "zod";
 
 export interface CheckResult {
-  readonly kind: CheckKind;
+  readonly kind: string;
   readonly ok: boolean;
   /** Why it failed, or a short note of what passed. One line. */
   readonly reason: string;
@@ -60,33 +28,19 @@ export interface CheckContext {
   readonly consul?: ConsulVerdict;
 }
 
-export type CheckRunner = (spec: CheckSpec, ctx: CheckContext) => Promise<CheckResult>;
-
-const hostPort = (t: HostPort) => (t.host.includes(":") ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`);
-
-/** One line a person reads in `check` output and logs. */
-export function describeCheck(c: CheckSpec): string {
-  switch (c.kind) {
-    case "tcp":
-      return `tcp ${hostPort(c.target)}`;
-    case "udp":
-      return `udp ${hostPort(c.target)}${c.expect !== null ? ` expect ${c.expect}` : ""}`;
-    case "http": {
-      let s = `http ${c.url}`;
-      if (c.status) s += ` status ${c.status.join("|")}`;
-      if (c.contains !== null) s += ` contains ${JSON.stringify(c.contains)}`;
-      if (c.followRedirects) s += " follow_redirects";
-      if (c.insecure) s += " insecure";
-      return s;
-    }
-    case "exec":
-      return typeof c.command === "string" ? `exec (shell) ${JSON.stringify(c.command)}` : `exec ${JSON.stringify(c.command)}`;
-    case "file_absent":
-      return `file_absent ${c.path}`;
-    case "consul":
-      return c.service === null ? "consul (the service named as the app)" : `consul service ${JSON.stringify(c.service)}`;
-  }
+/** One kind of check. A spec holds only values that went through its schema. */
+export interface CheckKind<S extends { readonly kind: string }> {
+  readonly kind: S["kind"];
+  /** The value under the kind's key in `checks:` (short and long forms) → its spec. */
+  readonly schema: z.ZodType<S>;
+  run(spec: S, ctx: CheckContext): Promise<CheckResult>;
+  /** One line a person reads in `check` output, logs and the API. */
+  describe(spec: S): string;
+  /** The spec with its relative file paths made absolute against `baseDir` (the config file's folder). */
+  resolvePaths?(spec: S, baseDir: string): S;
 }
+
+export const hostPortText = (t: HostPort) => (t.host.includes(":") ? `[${t.host}]:${t.port}` : `${t.host}:${t.port}`);
 
 /** A result line: one line, bounded, printable (it goes to logs and the API). */
 export function oneLine(text: string, max = 200): string {
@@ -94,3 +48,6 @@ export function oneLine(text: string, max = 200): string {
   const flat = text.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
+
+/** A result timed from `start` (performance.now()). */
+export const resultFrom = (kind: string, start: number) => (ok: boolean, reason: string): CheckResult => ({ kind, ok, reason, latencyMs: performance.now() - start });

@@ -11,9 +11,9 @@ import { createServer } from "node:net";
 import type { AddressInfo, Server } from "node:net";
 import { tmpdir } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runAppChecks, runCheck } from "../src/checks/index.js";
-import { tcpCheck, tcpCheckPath } from "../src/checks/tcp.js";
-import type { CheckSpec } from "../src/checks/types.js";
+import { runAppChecks, runCheck } from "../../src/checks/index.js";
+import { tcpCheck, tcpCheckPath } from "../../src/checks/tcp.js";
+import type { CheckSpec } from "../../src/checks/index.js";
 
 const HOST = "127.0.0.1";
 const ctx = { timeoutMs: 1000, app: "web" };

@@ -1,7 +1,10 @@
-// Files replaced atomically: the new text goes to a temporary file beside the
-// destination (same filesystem, so rename is atomic), is checked, synced, and
-// renamed over the destination; the folder is synced so the rename survives a
-// crash. Whatever fails, the destination keeps its old content.
+// The one way both programs replace a file: the new text goes to a temporary
+// file beside the destination (same filesystem, so the rename is atomic) with
+// a name no other writer uses, is optionally checked, synced, and renamed over
+// the destination; the folder is synced so the rename survives a crash.
+// Whatever fails, the destination keeps its old content and the temporary
+// file is removed. Templates, the listener's state_file and the announcer's
+// http.state_file all go through here.
 
 import { constants } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
@@ -22,18 +25,23 @@ export async function readIfExists(path: string): Promise<string | undefined> {
 
 export interface ReplaceOptions {
   /** File mode; undefined keeps the replaced file's mode (0644 for a new file). */
-  mode?: number | undefined;
+  readonly mode?: number | undefined;
   /** Keep the replaced file as `<destination>.bak`. */
-  backup?: boolean;
+  readonly backup?: boolean;
   /** Runs on the written candidate before it is installed; a string is why it was refused. */
-  check?: (candidate: string) => Promise<string | undefined>;
+  readonly check?: (candidate: string) => Promise<string | undefined>;
 }
 
-export type ReplaceOutcome = { ok: true } | { ok: false; stage: "check" | "write"; error: string };
+export type ReplaceOutcome = { readonly ok: true } | { readonly ok: false; readonly stage: "check" | "write"; readonly error: string };
+
+/** The temporary file a replace of `destination` writes first (pid and a counter: unique among live writers). */
+export function tempNameFor(destination: string): string {
+  return join(dirname(destination), `.${basename(destination)}.exacast-${process.pid}-${++sequence}.tmp`);
+}
 
 export async function replaceFile(destination: string, text: string, opts: ReplaceOptions = {}): Promise<ReplaceOutcome> {
   const dir = dirname(destination);
-  const temp = join(dir, `.${basename(destination)}.exacast-${process.pid}-${++sequence}.tmp`);
+  const temp = tempNameFor(destination);
   let handle: FileHandle | undefined;
   let stage: "check" | "write" = "write";
   try {
@@ -69,6 +77,13 @@ export async function removeFile(path: string): Promise<void> {
   await syncDir(dirname(path));
 }
 
+/** Move a file that cannot be read as ours out of the way, so the next write does not destroy it; its new name. */
+export async function setAside(path: string, why: string): Promise<string> {
+  const aside = `${path}.${why}-${Date.now()}`;
+  await rename(path, aside);
+  return aside;
+}
+
 async function syncDir(dir: string): Promise<void> {
   const h = await open(dir, constants.O_RDONLY).catch(() => undefined);
   if (!h) return;
@@ -76,3 +91,12 @@ async function syncDir(dir: string): Promise<void> {
   await h.sync().catch(() => {});
   await h.close().catch(() => {});
 }
+
+/** What code that writes files needs, so tests can give it a folder in memory. */
+export interface FileStore {
+  readIfExists(path: string): Promise<string | undefined>;
+  replaceFile(destination: string, text: string, opts?: ReplaceOptions): Promise<ReplaceOutcome>;
+  removeFile(path: string): Promise<void>;
+}
+
+export const diskFiles: FileStore = { readIfExists, replaceFile, removeFile };

@@ -4,15 +4,16 @@
 
 import { createLogger } from "@exacast/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { startConsulEmulator, type ConsulEmulator } from "../../../test/consul-emulator/index.js";
-import { waitFor } from "../../../test/harness/wait.js";
-import type { ConsulConfig, Globals } from "../src/config.js";
-import { DEFAULT_TIMERS } from "../src/config.js";
-import { ConsulApps } from "../src/consul/apps.js";
-import { createConsulApi } from "../src/consul/client.js";
-import { ConsulDiscovery } from "../src/consul/discovery.js";
-import { ConsulHealth } from "../src/consul/health.js";
-import { AppRegistry } from "../src/registry.js";
+import { startConsulEmulator, type ConsulEmulator } from "../../../../test/consul-emulator/index.js";
+import { waitFor } from "../../../../test/harness/wait.js";
+import type { ConsulConfig } from "../../src/config.js";
+import type { Globals } from "../../src/model.js";
+import { DEFAULT_TIMERS } from "../../src/model.js";
+import { ConsulApps } from "../../src/consul/apps.js";
+import { createConsulApi } from "../../src/consul/client.js";
+import { ConsulDiscovery } from "../../src/consul/discovery.js";
+import { ConsulHealth } from "../../src/consul/health.js";
+import { AppRegistry } from "../../src/registry.js";
 
 const TOKEN = "discovery-test-token";
 const globals: Globals = { communityAsn: 12345, nextHop: "self", timers: DEFAULT_TIMERS, communities: [], med: null, localPref: null };

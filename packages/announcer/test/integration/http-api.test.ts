@@ -6,14 +6,14 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { createLogger, isCommandLine } from "@exacast/core";
 import { afterEach, describe, expect, it } from "vitest";
-import { parsePrometheusText } from "../../../test/harness/prometheus.js";
-import { waitFor } from "../../../test/harness/wait.js";
-import { Announcer } from "../src/announcer.js";
-import { runAppChecks } from "../src/checks/index.js";
-import type { AnnouncerConfig } from "../src/config.js";
-import { loadAnnouncerConfig } from "../src/config.js";
-import { Runtime } from "../src/runtime.js";
-import { realClock } from "../src/scheduler.js";
+import { parsePrometheusText } from "../../../../test/harness/prometheus.js";
+import { waitFor } from "../../../../test/harness/wait.js";
+import { Announcer } from "../../src/announcer.js";
+import { runAppChecks } from "../../src/checks/index.js";
+import type { AnnouncerConfig } from "../../src/config.js";
+import { loadAnnouncerConfig } from "../../src/config.js";
+import { Runtime } from "../../src/runtime.js";
+import { realClock } from "@exacast/runtime";
 
 const TOKEN = "t0ken-for-tests";
 const auth = { Authorization: `Bearer ${TOKEN}` };
@@ -57,21 +57,18 @@ async function start(extra = "", dir = mkdtempSync(`${tmpdir()}/exacast-api-`)):
   const logs: string[] = [];
   const log = createLogger({ program: "t", level: "debug", write: (l) => logs.push(l) });
   const written: string[] = [];
-  let runtime: Runtime | null = null;
+  const stopped: { runtime?: Runtime } = {};
   const announcer = new Announcer(cfg, {
     clock: realClock,
     random: () => 0,
     log,
-    write: (lines) => {
-      runtime?.metrics.wrote(lines);
-      written.push(...lines);
-    },
+    write: (lines) => void written.push(...lines),
     check: (e) => runAppChecks(e.spec.checks, { timeoutMs: 200, app: e.spec.name }),
-    onChecked: (e, res) => runtime?.metrics.checked(e, res),
     loopback: null,
-    exit: () => void runtime?.stop(),
+    exit: () => void stopped.runtime?.stop(),
   });
-  runtime = new Runtime(cfg, announcer, null, log, { version: "test" });
+  const runtime = new Runtime(cfg, announcer, null, log, { version: "test" });
+  stopped.runtime = runtime;
   announcer.load(cfg.apps);
   await runtime.start();
   const a = runtime.server!.address!;
@@ -162,7 +159,7 @@ describe("HTTP API", () => {
     expect((await put(h, "web%ZZ", { vip: "10.0.0.1/32" })).status).toBe(400);
     expect((await fetch(`${h.base}/v1/nope`, { headers: auth })).status).toBe(404);
     const m = await fetch(`${h.base}/v1/apps/web`, { method: "POST", headers: auth, body: "{}" });
-    expect([m.status, m.headers.get("allow")]).toEqual([405, "GET, PUT, DELETE"]);
+    expect([m.status, m.headers.get("allow")]).toEqual([405, "GET, HEAD, PUT, DELETE"]);
     expect((await fetch(`${h.base}/metrics`, { method: "DELETE", headers: auth })).status).toBe(405);
     const big = Buffer.alloc(64 * 1024 + 1, 0x20);
     expect((await raw(h, "/v1/apps/web", "PUT", [big], { ...auth, "Content-Length": String(big.length) })).status).toBe(413);
@@ -206,7 +203,7 @@ describe("HTTP API", () => {
     const scrape = async () => parsePrometheusText(await (await fetch(`${h.base}/metrics`, { headers: auth })).text()).families;
     const value = (f: Awaited<ReturnType<typeof scrape>>, name: string, labels: Record<string, string> = {}) =>
       [...f.values()].flatMap((fam) => fam.samples).find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
-    await waitFor(() => h.announcer.announced().size === 1, { what: "static announced", timeout: 3000 });
+    await waitFor(() => h.announcer.snapshot().announced.length === 1, { what: "static announced", timeout: 3000 });
     let f = await scrape();
     expect(value(f, "exacast_announcer_apps", { source: "http" })).toBe(0);
     expect(value(f, "exacast_announcer_vips_announced")).toBe(1);

@@ -1,0 +1,33 @@
+// The announcer as what runs beside it sees it (runtime.ts: metrics, the
+// HTTP API, Consul): a snapshot to read, the registry of apps, a way to ask
+// for a check now, and events to observe. Neither side holds the other's
+// internals.
+
+import type { AppCheckResult } from "./checks/index.js";
+import type { LinkStats } from "./link.js";
+import type { SentRoute } from "./planner.js";
+import type { AppEntry, AppRegistry } from "./registry.js";
+
+/** Hears what the announcer does (metrics). */
+export interface AnnouncerObserver {
+  wrote?(lines: readonly string[]): void;
+  checked?(entry: AppEntry, result: AppCheckResult): void;
+}
+
+/** The announcer as of now, for metrics and /status. */
+export interface AnnouncerSnapshot {
+  /** What ExaBGP was told to announce, in prefix order. */
+  readonly announced: readonly SentRoute[];
+  readonly draining: boolean;
+  readonly stopping: boolean;
+  readonly link: Readonly<LinkStats>;
+  readonly resends: number;
+}
+
+/** What runs beside the announcer may see and do. */
+export interface AnnouncerView {
+  readonly registry: AppRegistry;
+  snapshot(): AnnouncerSnapshot;
+  checkNow(name: string): void;
+  observe(o: AnnouncerObserver): void;
+}
