@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import announcerYaml from "../../../examples/announcer.yaml?raw";
 import type { AnnouncerConfig } from "../src/config.js";
 import { loadAnnouncerConfig } from "../src/config.js";
 import { formatCheckReport } from "../src/report.js";
@@ -243,9 +244,7 @@ apps:
 
 describe("the shipped example", () => {
   it("examples/announcer.yaml is valid", async () => {
-    const { readFileSync } = await import("node:fs");
-    const file = new URL("../../../examples/announcer.yaml", import.meta.url);
-    const r = loadAnnouncerConfig(readFileSync(file, "utf8"), "examples/announcer.yaml");
+    const r = loadAnnouncerConfig(announcerYaml, "examples/announcer.yaml");
     expect(r.ok ? r.value.apps.map((a) => a.name) : r.error).toEqual(["web", "api", "dns"]);
   });
 });

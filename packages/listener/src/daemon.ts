@@ -56,8 +56,6 @@ export class ListenerDaemon {
   private readonly times = new NeighborTimes();
   private readonly started = new Date().toISOString();
   private readonly version: string;
-  /** Render cycles that rendered (all templates of one cycle count once). */
-  renders = 0;
 
   constructor(
     setup: Setup,
@@ -183,7 +181,6 @@ export class ListenerDaemon {
     const retry = this.jobs.some((j) => j.last !== undefined && j.last.result !== "written" && j.last.result !== "unchanged");
     if (json === this.lastRendered && !force && !retry) return;
     this.lastRendered = json;
-    this.renders++;
     await this.writeStateFile(json);
     for (const job of this.jobs) {
       const report = await job.render(templateData(map, job.spec.vars));

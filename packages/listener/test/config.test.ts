@@ -49,7 +49,7 @@ templates:
       staleGraceMs: 30_000,
       maxRoutes: 10,
       stateFile: "/etc/exacast/state.json",
-      http: { host: "127.0.0.1", port: 9180 },
+      http: { listen: { host: "127.0.0.1", port: 9180 }, token: null },
     });
     expect(r.value.templates).toEqual([
       {

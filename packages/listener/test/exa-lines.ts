@@ -1,6 +1,7 @@
 // ExaBGP 4.2-shaped JSON lines for tests, written the way ExaBGP writes them.
 
-import { readFileSync } from "node:fs";
+import addPathCapture from "../../../test/fixtures/exabgp-4.2-addpath-eor.ndjson?raw";
+import routeServerCapture from "../../../test/fixtures/exabgp-4.2-route-server-session.ndjson?raw";
 import type { Prefix, RouteAttributes } from "@exacast/core";
 import { parsePrefix } from "@exacast/core";
 import type { Rib } from "../src/rib.js";
@@ -58,8 +59,16 @@ export function eor(peer = "127.0.0.1", afi = "ipv4"): string {
 
 export const SHUTDOWN = `{ "exabgp": "4.0.1", "time": 1795327097.5495577, "host" : "vm", "pid" : 4549, "ppid" : 1, "type": "notification", "notification": "shutdown" }`;
 
+// Imported as text by the test runner: the unit tests themselves read no files.
+const CAPTURES: Record<string, string> = {
+  "exabgp-4.2-addpath-eor.ndjson": addPathCapture,
+  "exabgp-4.2-route-server-session.ndjson": routeServerCapture,
+};
+
 export function fixture(name: string): string[] {
-  return readFileSync(new URL(`../../../test/fixtures/${name}`, import.meta.url), "utf8").split("\n").filter(Boolean);
+  const text = CAPTURES[name];
+  if (text === undefined) throw new Error(`no capture ${name} in test/fixtures`);
+  return text.split("\n").filter(Boolean);
 }
 
 export function prefix(text: string): Prefix {

@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import seed from "../../../examples/seed.ejs?raw";
 import { describe, expect, it } from "vitest";
 import { Rib } from "../src/rib.js";
 import { buildServices, servicesJson, templateData } from "../src/services.js";
@@ -96,8 +96,7 @@ describe("services map", () => {
     const r = rib();
     r.announce(A, prefix("2001:802::123/128"), 0, "2001:db8::2", attrs([[12345, 443]]));
     r.announce(A, prefix("1.1.1.1/32"), 0, "192.0.2.2", attrs([[12345, 443], [12345, 8080]]));
-    const file = new URL("../../../examples/seed.ejs", import.meta.url).pathname;
-    const t = compileTemplate(readFileSync(file, "utf8"), file);
+    const t = compileTemplate(seed, "/examples/seed.ejs");
     if (!t.ok) throw new Error(t.error);
     expect(t.value.render(templateData(buildServices(r.routes())))).toBe(
       [

@@ -1,5 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import type { ServicesMap } from "../src/services.js";
 import { templateData } from "../src/services.js";
@@ -32,15 +30,6 @@ describe("templates", () => {
   it("a template that throws says where, in one line", () => {
     const t = compile("ok\n<%= services[80].length %>\n", "/t/throws.ejs");
     expect(() => t.render(templateData(map))).toThrow(/^\/t\/throws\.ejs:2: Cannot read properties of undefined/);
-  });
-
-  it("includes resolve relative to the template's file", () => {
-    const dir = mkdtempSync(`${tmpdir()}/exacast-tpl-`);
-    writeFileSync(`${dir}/part.ejs`, "<% for (const p of ports) { %>[<%= p %>]<% } %>");
-    writeFileSync(`${dir}/main.ejs`, "main <%- include('part.ejs') %> <%= addr(services[443][0]) %>");
-    const t = compile(`main <%- include('part.ejs') %> <%= addr(services[443][0]) %>`, `${dir}/main.ejs`);
-    expect(t.render(templateData(map))).toBe("main [443] 10.0.0.1");
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it("sees the template's vars, and a copy of them", () => {

@@ -9,7 +9,8 @@ export class MemoryFiles implements FileStore {
   readonly files = new Map<string, { text: string; mode: number }>();
   /** Paths whose writes fail, with the error they fail with. */
   readonly refuse = new Map<string, string>();
-  writes = 0;
+  /** Every file installed, in order. */
+  readonly written: string[] = [];
   private sequence = 0;
 
   text(path: string): string | undefined {
@@ -33,7 +34,7 @@ export class MemoryFiles implements FileStore {
     }
     if (opts.backup && old) this.files.set(`${destination}.bak`, old);
     this.files.set(destination, { text, mode: opts.mode ?? old?.mode ?? 0o644 });
-    this.writes++;
+    this.written.push(destination);
     return { ok: true };
   }
 

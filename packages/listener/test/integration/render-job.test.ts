@@ -5,12 +5,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, w
 import { tmpdir } from "node:os";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLogger } from "@exacast/core";
-import { runCommand } from "../src/command.js";
-import type { TemplateSpec } from "../src/config.js";
-import { RenderJob } from "../src/render-job.js";
-import type { ServicesMap } from "../src/services.js";
-import { templateData } from "../src/services.js";
-import { compileTemplate } from "../src/template.js";
+import { diskFiles, realClock } from "@exacast/runtime";
+import type { TemplateSpec } from "../../src/config.js";
+import { RenderJob, runShell } from "../../src/render-job.js";
+import type { ServicesMap } from "../../src/services.js";
+import { templateData } from "../../src/services.js";
+import { compileTemplate } from "../../src/template.js";
 
 const logs: string[] = [];
 const log = createLogger({ program: "test", format: "json", level: "debug", write: (l) => void logs.push(l) });
@@ -35,7 +35,7 @@ function job(dir: string, over: Partial<TemplateSpec> = {}, text = "<% for (cons
   };
   const t = compileTemplate(text, spec.source);
   if (!t.ok) throw new Error(t.error);
-  return new RenderJob(spec, t.value, runCommand, log);
+  return new RenderJob(spec, t.value, { run: runShell, files: diskFiles, clock: realClock, log });
 }
 
 const dirs: string[] = [];
