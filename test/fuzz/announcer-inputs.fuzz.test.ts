@@ -2,7 +2,9 @@
 // JSON, and mutated valid bodies), GoCast queries and Consul services go
 // through the same validation the HTTP server and the Consul watcher use,
 // then through the planner to the commands ExaBGP would get. Whatever the
-// input, every command is one well-formed `announce`/`withdraw` line.
+// input, every command is one well-formed `announce`/`withdraw` line; and
+// every input accepted is announced, on each of its VIPs, with a community
+// for each of its ports (a planner that announced nothing would fail here).
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -15,6 +17,7 @@ import { serviceApp } from "../../packages/announcer/src/consul/tags.js";
 import { parseGoCastRegister } from "../../packages/announcer/src/gocast.js";
 import { firstWithdraw, planVip, sentRouteOf } from "../../packages/announcer/src/planner.js";
 import { appBody, consulService, goCastQuery, toSearchParams } from "./announcer-inputs.fuzz.js";
+import { Budget, timed } from "./budget.js";
 import { mutate, seeded } from "./mutate.js";
 
 function context(nextHop: string): RequestContext {
@@ -24,23 +27,41 @@ function context(nextHop: string): RequestContext {
 }
 const contexts = [context("self"), context("[192.0.2.2, 2001:db8::2]")];
 
-/** Every line ExaBGP could get for this app: announced (draining or not), withdrawn, first verdict. */
+/**
+ * Every line ExaBGP could get for this app: announced (draining or not),
+ * withdrawn, first verdict. An accepted app is UP here, so each of its VIPs
+ * must be announced, with `<asn>:<port>` for each port (and 65535:0 while
+ * draining): validation already refused a VIP no next hop can carry.
+ */
 function commandsOf(spec: AppSpec, ctx: RequestContext): string[] {
   const view = { ...spec, serving: true };
+  const asn = ctx.globals.communityAsn;
   const lines: string[] = [];
   for (const vip of spec.vips) {
     for (const draining of [false, true]) {
-      const route = planVip(vip, [view], { communityAsn: ctx.globals.communityAsn, nextHop: ctx.globals.nextHop, draining });
+      const route = planVip(vip, [view], { communityAsn: asn, nextHop: ctx.globals.nextHop, draining });
       const sent = route && sentRouteOf(route);
-      if (sent) lines.push(sent.announce, sent.withdraw);
+      if (!sent) return expect.fail(`accepted app ${spec.name}: no announcement planned for ${vip.text}`);
+      const communities = /community \[([^\]]*)\]/.exec(sent.announce)?.[1]?.split(" ") ?? [];
+      const want = [...spec.ports.map((p) => `${asn}:${p}`), ...(draining ? ["65535:0"] : [])];
+      if (!sent.announce.startsWith(`announce route ${vip.text} next-hop `) || want.some((c) => !communities.includes(c))) {
+        expect.fail(`accepted app ${spec.name} on ${vip.text}: ${JSON.stringify(sent.announce)} lacks ${want.filter((c) => !communities.includes(c)).join(" ") || "its prefix"}`);
+      }
+      tally.announces++;
+      lines.push(sent.announce, sent.withdraw);
     }
     const first = firstWithdraw(vip, ctx.globals.nextHop);
-    if (first) lines.push(first.line);
+    if (!first) return expect.fail(`accepted app ${spec.name}: no withdraw for ${vip.text}`);
+    lines.push(first.line);
   }
   return lines;
 }
 
-const tally = { accepted: 0, refused: 0, lines: 0 };
+const tally = { accepted: 0, refused: 0, lines: 0, announces: 0 };
+/** Inputs accepted, by test: each generator must reach acceptance, or its test proves only refusals. */
+const accepted: Record<string, number> = {};
+let current = "";
+const runs = { put: 0, mutated: 0, gocast: 0, consul: 0 };
 function judge(r: ReturnType<typeof validateApp>, ctx: RequestContext): void {
   if (!r.ok) {
     tally.refused++;
@@ -48,6 +69,7 @@ function judge(r: ReturnType<typeof validateApp>, ctx: RequestContext): void {
     return;
   }
   tally.accepted++;
+  accepted[current] = (accepted[current] ?? 0) + 1;
   for (const line of commandsOf(r.value.spec, ctx)) {
     tally.lines++;
     if (!isCommandLine(line) || /[\r\n]/.test(line)) expect.fail(`malformed command ${JSON.stringify(line)}`);
@@ -58,11 +80,12 @@ describe("announcer inputs under fuzzing: only well-formed commands come out", (
   it("PUT /v1/apps/{name} bodies with hostile values, and any JSON", () => {
     fc.assert(
       fc.property(fc.oneof(fc.constantFrom("web", "a.b-c_1"), fc.string({ maxLength: 70 })), appBody, fc.nat(1), (name, body, i) => {
+        runs.put++; current = "put";
         const ctx = contexts[i]!;
         const parsed = parseJsonBody(JSON.stringify(body) ?? "null");
         if (parsed.ok) judge(validateApp(name, parsed.value, "http", ctx), ctx);
       }),
-      { numRuns: 10_000 },
+      timed(10_000, 0.3),
     );
   });
 
@@ -73,7 +96,9 @@ describe("announcer inputs under fuzzing: only well-formed commands come out", (
       { vip: "10.255.255.3/32", ports: [8080], local_pref: 200, checks: [{ http: { url: "http://127.0.0.1:8080/h", status: 200, contains: "ok" } }, { file_absent: "/tmp/x" }] },
     ].map((b) => JSON.stringify(b));
     const r = seeded(7);
-    for (let n = 0; n < 20_000; n++) {
+    const budget = new Budget(20_000, 0.4);
+    for (let n = 0; budget.more(); n++) {
+      runs.mutated++; current = "mutated";
       const ctx = contexts[n % 2]!;
       const parsed = parseJsonBody(mutate(r, valid[n % valid.length]!));
       if (parsed.ok) judge(validateApp("web", parsed.value, "http", ctx), ctx);
@@ -84,6 +109,7 @@ describe("announcer inputs under fuzzing: only well-formed commands come out", (
   it("GoCast /register queries", () => {
     fc.assert(
       fc.property(goCastQuery, (q) => {
+        runs.gocast++; current = "gocast";
         const ctx = contexts[0]!;
         const g = parseGoCastRegister(toSearchParams(q), { allowExec: false });
         if (!g.ok) {
@@ -92,13 +118,14 @@ describe("announcer inputs under fuzzing: only well-formed commands come out", (
         }
         judge(validateApp(g.value.name, g.value.input, "http", ctx), ctx);
       }),
-      { numRuns: 10_000 },
+      timed(10_000, 0.15),
     );
   });
 
   it("Consul services and their tags", () => {
     fc.assert(
       fc.property(consulService, (svc) => {
+        runs.consul++; current = "consul";
         const ctx = contexts[1]!;
         const app = serviceApp(svc, { tag: "exacast", allowExec: false });
         if (app === null || app.kind === "skip") {
@@ -107,13 +134,18 @@ describe("announcer inputs under fuzzing: only well-formed commands come out", (
         }
         judge(validateApp(app.name, app.input, "consul", ctx), ctx);
       }),
-      { numRuns: 10_000 },
+      timed(10_000, 0.15),
     );
   });
 
-  it("both outcomes were exercised", () => {
-    console.log(`announcer inputs fuzzed: ${tally.accepted} accepted, ${tally.refused} refused, ${tally.lines} command lines checked`);
-    expect(tally.accepted).toBeGreaterThan(1000);
-    expect(tally.refused).toBeGreaterThan(10_000);
+  it("both outcomes were exercised, and every accepted app was announced", () => {
+    console.log(`announcer inputs fuzzed: ${JSON.stringify(runs)} runs, ${JSON.stringify(accepted)} accepted; ${tally.accepted} accepted, ${tally.refused} refused, ${tally.announces} announcements, ${tally.lines} command lines checked`);
+    for (const [what, n] of Object.entries(runs)) {
+      expect(n, `${what} runs within the budget`).toBeGreaterThanOrEqual(1000);
+      expect(accepted[what] ?? 0, `${what} inputs accepted`).toBeGreaterThanOrEqual(n / 50);
+    }
+    expect(tally.accepted).toBeGreaterThan(300);
+    expect(tally.refused).toBeGreaterThan(3000);
+    expect(tally.announces).toBeGreaterThanOrEqual(2 * tally.accepted);
   });
 });

@@ -50,6 +50,19 @@ export const hostileNumber = fc.oneof(
 
 const scalar = fc.oneof(hostileString, hostileNumber, fc.boolean(), fc.constant(null));
 
+// Valid values, mostly: inputs that pass validation must come up often, or
+// only the refusals are tested (before these, no hostile PUT body and no
+// GoCast query in 10,000 was ever accepted).
+const validVip = fc.constantFrom("10.255.255.1/32", "10.255.255.2/32", "2001:db8::1/128", "192.0.2.0/24");
+const validName = fc.constantFrom("web", "api", "a.b-c_1");
+const mostly = <T, U>(valid: fc.Arbitrary<T>, hostile: fc.Arbitrary<U>) => fc.oneof({ weight: 5, arbitrary: valid }, { weight: 1, arbitrary: hostile });
+const validPort = fc.integer({ min: 1, max: 65535 });
+const validCheck = fc.oneof(
+  fc.record({ tcp: fc.constantFrom("127.0.0.1:443", "[::1]:80") }),
+  fc.record({ http: fc.constantFrom("http://127.0.0.1:8080/health", "https://[::1]/") }),
+  fc.record({ file_absent: fc.constantFrom("/tmp/x", "maint") }),
+);
+
 const check = fc.oneof(
   fc.record({ tcp: fc.oneof(hostileString, hostileNumber) }),
   fc.record({ http: fc.oneof(hostileString, fc.record({ url: hostileString, status: fc.oneof(hostileNumber, fc.array(hostileNumber, { maxLength: 3 })), contains: hostileString }, { requiredKeys: ["url"] })) }),
@@ -60,8 +73,21 @@ const check = fc.oneof(
   fc.dictionary(hostileString, scalar, { maxKeys: 2 }),
 );
 
-/** A PUT /v1/apps/{name} body: an app-shaped object with hostile values, or any JSON. */
+/** A PUT /v1/apps/{name} body: an app-shaped object with hostile values (often valid ones), or any JSON. */
 export const appBody = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record(
+      {
+        vip: mostly(validVip, hostileString),
+        ports: fc.array(mostly(validPort, hostileNumber), { maxLength: 4 }),
+        checks: fc.array(mostly(validCheck, check), { maxLength: 2 }),
+        communities: fc.array(mostly(fc.constantFrom("65000:1", "64512:7"), hostileString), { maxLength: 2 }),
+        med: mostly(fc.nat(1000), hostileNumber),
+      },
+      { requiredKeys: ["vip"] },
+    ),
+  },
   {
     weight: 4,
     arbitrary: fc.record(
@@ -86,9 +112,9 @@ export const appBody = fc.oneof(
 
 /** A GoCast /register query. */
 export const goCastQuery = fc.record({
-  name: fc.array(hostileString, { minLength: 0, maxLength: 2 }),
-  vip: fc.array(hostileString, { minLength: 0, maxLength: 2 }),
-  monitor: fc.array(hostileString, { maxLength: 3 }),
+  name: mostly(validName.map((n) => [n]), fc.array(hostileString, { minLength: 0, maxLength: 2 })),
+  vip: mostly(validVip.map((v) => [v]), fc.array(hostileString, { minLength: 0, maxLength: 2 })),
+  monitor: fc.array(mostly(fc.constantFrom("port:tcp:443", "port:tcp:8080"), hostileString), { maxLength: 3 }),
   extra: fc.array(fc.tuple(hostileString, hostileString), { maxLength: 1 }),
 });
 
@@ -103,6 +129,8 @@ export function toSearchParams(q: { name: string[]; vip: string[]; monitor: stri
 
 const tag = fc.oneof(
   fc.constantFrom("exacast", "enable_gocast", "other"),
+  validVip.map((v) => `exacast_vip=${v}`),
+  validPort.map((p) => `exacast_port=${p}`),
   hostileString.map((v) => `exacast_vip=${v}`),
   hostileString.map((v) => `gocast_vip=${v}`),
   fc.oneof(hostileString, hostileNumber.map(String)).map((v) => `exacast_port=${v}`),
@@ -116,6 +144,7 @@ const tag = fc.oneof(
 export const consulService = fc.record({
   id: hostileString,
   name: hostileString,
-  tags: fc.array(tag, { maxLength: 6 }),
+  // The discovery tag and a valid VIP first, often: a service must come through to test what follows.
+  tags: fc.tuple(fc.boolean(), validVip, fc.array(tag, { maxLength: 5 })).map(([ours, vip, rest]) => (ours ? ["exacast", `exacast_vip=${vip}`, ...rest] : rest)),
   port: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 65535 })),
 });

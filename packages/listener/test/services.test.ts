@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import seed from "../../../examples/seed.ejs?raw";
 import { describe, expect, it } from "vitest";
 import { Rib } from "../src/rib.js";
@@ -38,21 +39,34 @@ describe("services map", () => {
   });
 
   it("the same routes in any order give the same map, byte for byte", () => {
-    const routes: [string, string, number][] = [
-      [A, "10.1.0.0/16", 443],
-      [B, "10.1.0.0/16", 443],
-      [A, "9.0.0.0/8", 80],
-      [B, "2001:db8::/32", 80],
-      [A, "10.0.0.0/8", 443],
+    const routes: [string, string, number, number][] = [
+      [A, "10.1.0.0/16", 443, 0],
+      [B, "10.1.0.0/16", 443, 0],
+      [A, "10.1.0.0/16", 443, 2],
+      [A, "9.0.0.0/8", 80, 0],
+      [B, "2001:db8::/32", 80, 0],
+      [A, "10.0.0.0/8", 443, 0],
+      [B, "10.0.0.0/8", 80, 0],
     ];
-    const texts = new Set<string>();
-    for (let k = 0; k < 5; k++) {
-      const r = rib();
-      const order = [...routes.slice(k), ...routes.slice(0, k)].reverse();
-      for (const [n, p, port] of order) r.announce(n, prefix(p), 0, "192.0.2.2", attrs([[12345, port]]));
-      texts.add(servicesJson(buildServices(r.routes())));
-    }
-    expect(texts.size).toBe(1);
+    // The one text every order must give: ports ascending, prefixes numeric, IPv4 first, then neighbor and path id.
+    const order443 = ["10.0.0.0/8 127.0.0.1 0", "10.1.0.0/16 127.0.0.1 0", "10.1.0.0/16 127.0.0.1 2", "10.1.0.0/16 127.0.0.9 0"];
+    const order80 = ["9.0.0.0/8 127.0.0.1 0", "10.0.0.0/8 127.0.0.9 0", "2001:db8::/32 127.0.0.9 0"];
+    let expected: string | undefined;
+    fc.assert(
+      fc.property(fc.shuffledSubarray(routes, { minLength: routes.length, maxLength: routes.length }), (order) => {
+        const r = rib();
+        for (const [n, p, port, pathId] of order) r.announce(n, prefix(p), pathId, "192.0.2.2", attrs([[12345, port]]));
+        const m = buildServices(r.routes());
+        const text = servicesJson(m);
+        expect(m.services).toEqual({ 80: ["9.0.0.0/8", "10.0.0.0/8", "2001:db8::/32"], 443: ["10.0.0.0/8", "10.1.0.0/16"] });
+        expect(m.backends[443]!.map((x) => `${x.prefix} ${x.neighbor} ${x.pathId}`)).toEqual(order443);
+        expect(m.backends[80]!.map((x) => `${x.prefix} ${x.neighbor} ${x.pathId}`)).toEqual(order80);
+        expected ??= text;
+        expect(text).toBe(expected);
+      }),
+      { numRuns: 200 },
+    );
+    expect(JSON.parse(expected!)).toMatchObject({ ports: [80, 443] });
   });
 
   it("backends carry every attribute; a draining route is still a service", () => {
