@@ -25,6 +25,8 @@ export interface ExaNeighbor {
   connect?: number;
   passive?: boolean;
   addPath?: boolean;
+  /** ExaBGP keeps what it sent to re-send it after a reconnect (its default); false: the API process must. */
+  adjRibOut?: boolean;
   /** Processes that get this neighbor's events; default all. */
   processes?: string[];
 }
@@ -61,6 +63,7 @@ export function exabgpConfig(o: ExaBgpOptions): string {
     );
     if (n.passive) lines.push("  passive;", `  listen ${o.listenPort};`);
     else lines.push(`  connect ${n.connect};`);
+    if (n.adjRibOut === false) lines.push("  adj-rib-out false;");
     lines.push("  family {", "    ipv4 unicast;", "    ipv6 unicast;", "  }");
     if (n.addPath) lines.push("  capability {", "    add-path send/receive;", "  }");
     for (const p of o.processes.filter((p) => (n.processes ?? o.processes.map((x) => x.name)).includes(p.name))) {
