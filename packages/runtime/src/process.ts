@@ -116,7 +116,7 @@ export async function runProcess(command: string | readonly string[], opts: RunO
     };
     later(opts.timeoutMs, () => {
       timedOut = true;
-      if (pid === undefined) return;
+      if (pid === undefined) return finish(`timed out after ${opts.timeoutMs} ms`, null, false);
       const grace = opts.killGraceMs ?? 0;
       killGroup(pid, grace > 0 ? "SIGTERM" : "SIGKILL");
       if (grace > 0) later(grace, () => killGroup(pid, "SIGKILL"));
