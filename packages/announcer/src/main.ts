@@ -2,8 +2,8 @@
 // without a command it runs under ExaBGP, speaking its text API on stdio.
 
 import { readFileSync } from "node:fs";
-import { createLogger, readLines } from "@exacast/core";
-import { exitWithProblems, guardProcess, killAllProcesses, packageVersion, realClock } from "@exacast/runtime";
+import { readLines } from "@exacast/core";
+import { exitWithProblems, guardProcess, killAllProcesses, packageVersion, programLogger, realClock } from "@exacast/runtime";
 import { Announcer } from "./announcer.js";
 import { parseCommand } from "./args.js";
 
@@ -78,7 +78,7 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 async function run(cfg: AnnouncerConfig): Promise<void> {
-  const log = createLogger({ program: PROGRAM, level: cfg.logLevel, format: cfg.logFormat });
+  const log = programLogger({ program: PROGRAM, level: cfg.logLevel, format: cfg.logFormat });
   // Run by hand on a terminal, nobody answers `done`: do not wait for it.
   const ack = cfg.ack && !process.stdout.isTTY;
   if (cfg.ack && !ack) log.warn("ack_off", { why: "stdout is a terminal, not ExaBGP" });

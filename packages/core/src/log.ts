@@ -23,6 +23,8 @@ export interface LoggerOptions {
   level?: LogLevel;
   format?: LogFormat;
   write?: (line: string) => void;
+  /** JSON format: each record as an object, to a serializer of the caller's (the runtime's ndjson stream); default: JSON text to `write`. */
+  emit?: (record: LogFields) => void;
   now?: () => Date;
 }
 
@@ -50,7 +52,8 @@ export function createLogger(opts: LoggerOptions, bound: LogFields = {}): Logger
     if (opts.format === "json") {
       const rec: LogFields = { time: now().toISOString(), level: lvl, program: opts.program, event };
       for (const [k, v] of Object.entries(all)) rec[k] = v instanceof Error ? v.message : v;
-      write(JSON.stringify(rec) + "\n");
+      if (opts.emit) opts.emit(rec);
+      else write(JSON.stringify(rec) + "\n");
       return;
     }
     let line = `${now().toISOString()} ${lvl.toUpperCase().padEnd(5)} ${textValue(event)}`;

@@ -2,7 +2,7 @@
 // the shell uses to log, arm stale timers and schedule renders.
 
 import type { ExaEvent } from "@exacast/core";
-import { parseLine } from "@exacast/core";
+import { parseLine, parseMessage } from "@exacast/core";
 import { Prefilter } from "./prefilter.js";
 import type { AnnounceResult, Rib } from "./rib.js";
 
@@ -69,7 +69,16 @@ export class Ingest {
       this.stats.skipped++;
       return;
     }
-    const r = parseLine(text);
+    this.events(parseLine(text), lineNo);
+  }
+
+  /** A message already read as JSON (the `render` subcommand reads captures with ndjson). */
+  message(value: unknown, lineNo: number): void {
+    this.stats.lines++;
+    this.events(parseMessage(value), lineNo);
+  }
+
+  private events(r: ReturnType<typeof parseLine>, lineNo: number): void {
     if (!r.ok) {
       const reason: RejectReason = r.error.startsWith("line too long")
         ? "too_long"

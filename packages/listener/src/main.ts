@@ -3,8 +3,8 @@
 // for --help, --version and the render subcommand.
 
 import type { Logger } from "@exacast/core";
-import { createLogger, readLines } from "@exacast/core";
-import { exitWithProblems, guardProcess, packageVersion } from "@exacast/runtime";
+import { readLines } from "@exacast/core";
+import { exitWithProblems, guardProcess, packageVersion, programLogger } from "@exacast/runtime";
 import type { Command } from "./args.js";
 import { parseCommand } from "./args.js";
 import { ListenerDaemon } from "./daemon.js";
@@ -80,7 +80,7 @@ async function render(cmd: Extract<Command, { kind: "render" }>): Promise<void> 
 }
 
 async function run(cmd: Extract<Command, { kind: "run" }>): Promise<void> {
-  const log = createLogger({ program: PROGRAM, level: cmd.logLevel, format: cmd.logFormat });
+  const log = programLogger({ program: PROGRAM, level: cmd.logLevel, format: cmd.logFormat });
   const setup = await loadSetup(cmd, process.cwd());
   if (!setup.ok) exitWithProblems(PROGRAM, setup.error);
   const daemon = new ListenerDaemon(setup.value, log, { version: packageVersion(new URL("../package.json", import.meta.url)) });

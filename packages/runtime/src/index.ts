@@ -7,3 +7,4 @@ export * from "./memory-files.js";
 export * from "./routes.js";
 export * from "./endpoint.js";
 export * from "./cli.js";
+export * from "./program-log.js";
