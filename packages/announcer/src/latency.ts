@@ -10,10 +10,6 @@ export class LatencySketch {
   private n = 0;
   private max = 0;
 
-  get count(): number {
-    return this.n;
-  }
-
   record(ms: number): void {
     const i = ms <= MIN_MS ? 0 : Math.min(BUCKETS - 1, Math.ceil(Math.log(ms / MIN_MS) / Math.log(GROWTH)));
     this.counts[i]!++;

@@ -58,10 +58,6 @@ export class AppRegistry {
     return v ? [...v.names].map((n) => this.apps.get(n)!) : [];
   }
 
-  prefixOf(vip: string): Prefix | undefined {
-    return this.byVip.get(vip)?.prefix;
-  }
-
   /**
    * Add an app, or replace the one with its name. A replaced app keeps its
    * state: a client that registers the same app again (GoCast clients do, on

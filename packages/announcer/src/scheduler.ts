@@ -48,12 +48,6 @@ export class Scheduler {
 
   constructor(private readonly deps: SchedulerDeps) {}
 
-  get running(): number {
-    let n = 0;
-    for (const s of this.slots.values()) if (s.running) n++;
-    return n;
-  }
-
   start(entry: AppEntry): void {
     if (this.stopped) return;
     this.stop(entry.spec.name);

@@ -23,10 +23,6 @@ export class LineSplitter {
     private readonly maxLength = MAX_LINE_LENGTH,
   ) {}
 
-  get linesSeen(): number {
-    return this.lineNo;
-  }
-
   push(chunk: string): void {
     let start = 0;
     for (let nl = chunk.indexOf("\n"); nl !== -1; nl = chunk.indexOf("\n", start)) {

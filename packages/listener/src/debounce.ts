@@ -35,10 +35,6 @@ export class Debouncer {
     this.last = now;
   }
 
-  get pending(): boolean {
-    return this.first !== undefined;
-  }
-
   /** When a render is due, or undefined when nothing is pending or one is running. */
   deadline(): number | undefined {
     if (this.running || this.first === undefined) return undefined;

@@ -36,7 +36,8 @@ describe("Debouncer", () => {
     expect(d.deadline()).toBe(350);
     expect(d.take(349)).toBe(false);
     expect(d.take(350)).toBe(true);
-    expect(d.pending).toBe(false);
+    expect(d.deadline()).toBeUndefined();
+    d.finish();
     expect(d.deadline()).toBeUndefined();
   });
 

@@ -39,13 +39,6 @@ export class FakeClock implements Clock {
     return this.pending.length;
   }
 
-  /** When the next timer falls due, or undefined. */
-  get nextAt(): number | undefined {
-    let at: number | undefined;
-    for (const p of this.pending) if (at === undefined || p.at < at) at = p.at;
-    return at;
-  }
-
   /** Move time forward by `ms`, running every callback that falls due. */
   async advance(ms: number): Promise<void> {
     const end = this.t + ms;
