@@ -15,6 +15,7 @@ import {
   portSchema,
   prefixSchema,
   parseAddress,
+  tokenSchema,
   u32Schema,
 } from "@exacast/core";
 import { z } from "zod";
@@ -85,13 +86,6 @@ const nextHopSchema = z.unknown().transform((v, ctx): "self" | IpAddress[] => {
   });
   return out;
 });
-
-/** A secret sent in a header: visible ASCII only, so it cannot break the header. */
-const tokenSchema = z
-  .string()
-  .min(1, "expected a non-empty token")
-  .max(4096, "at most 4096 characters")
-  .regex(/^[\x21-\x7e]+$/, "expected visible ASCII characters only (no spaces or control characters)");
 
 const fileSchema = z.string().min(1).max(4096).refine((s) => !s.includes("\0"), "NUL byte in path");
 

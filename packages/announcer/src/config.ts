@@ -5,7 +5,7 @@
 
 import { dirname, isAbsolute, resolve } from "node:path";
 import type { Community, HostPort, LogFormat, LogLevel, Result } from "@exacast/core";
-import { DEFAULT_COMMUNITY_ASN, err, formatCommunity, loadConfig, ok } from "@exacast/core";
+import { DEFAULT_COMMUNITY_ASN, err, formatCommunity, loadConfig, ok, tokenSchema } from "@exacast/core";
 import { resolveCheckPaths } from "./checks/index.js";
 import type { AppInput, ConfigInput, ConsulAddress } from "./config-schema.js";
 import { configSchema, parseConsulAddress } from "./config-schema.js";
@@ -45,6 +45,7 @@ export interface ConsulConfig {
 
 export const HTTP_DEFAULT_LISTEN: HostPort = { host: "127.0.0.1", port: 9179 };
 export const CONSUL_DEFAULTS = { address: "127.0.0.1:8500", tag: "exacast", interval: 1000, wait: 30_000, hold: 30_000 } as const;
+const DEFAULT_CONSUL_ADDRESS = parseConsulAddress(CONSUL_DEFAULTS.address) as ConsulAddress;
 
 /** What a source of apps may ask for. */
 export interface ResolveRules {
@@ -210,13 +211,13 @@ function consulOf(c: NonNullable<ConfigInput["consul"]>, env: Readonly<Record<st
   let tokenFrom: ConsulConfig["tokenFrom"] = token ? "config" : null;
   const envToken = env.CONSUL_HTTP_TOKEN?.trim();
   if (!token && envToken) {
-    if (/^[\x21-\x7e]{1,4096}$/.test(envToken)) {
+    if (tokenSchema.safeParse(envToken).success) {
       token = envToken;
       tokenFrom = "CONSUL_HTTP_TOKEN";
     } else problems.push("consul.token: not set, and CONSUL_HTTP_TOKEN holds characters a token cannot have");
   }
   return {
-    address: address ?? { secure: false, host: "127.0.0.1", port: 8500 },
+    address: address ?? DEFAULT_CONSUL_ADDRESS,
     node: c.node ?? null,
     token,
     tokenFrom,
