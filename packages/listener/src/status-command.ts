@@ -40,7 +40,7 @@ export function listenerTarget(text: string, file: string): Result<StatusTarget,
   if (http === undefined || http === null) return err([`${file}: no http: section, so the listener serves no /status (set http.listen, or give --url)`]);
   const h = validate(listenerConfigSchema.shape.http, http, `${file}: http`);
   if (!h.ok) return h;
-  return ok({ url: statusUrlFor(h.value!.listen), token: null });
+  return ok({ url: statusUrlFor(h.value!.listen), token: h.value!.token });
 }
 
 export function statusCommand(argv: readonly string[]): Promise<number> {

@@ -95,8 +95,9 @@ describe("listener status tables", () => {
 });
 
 describe("listener status: the address from the config", () => {
-  it("takes http.listen, with no token", () => {
+  it("takes http.listen, and http.token when it is set", () => {
     expect(listenerTarget('http: { listen: "127.0.0.9:9180" }\ntemplates: []\n', "l.yaml")).toEqual({ ok: true, value: { url: "http://127.0.0.9:9180/status", token: null } });
+    expect(listenerTarget('http: { listen: "127.0.0.9:9180", token: s3cret }\n', "l.yaml")).toEqual({ ok: true, value: { url: "http://127.0.0.9:9180/status", token: "s3cret" } });
     expect(listenerTarget('http: { listen: "0.0.0.0:9180" }\n', "l.yaml")).toEqual({ ok: true, value: { url: "http://127.0.0.1:9180/status", token: null } });
   });
 
