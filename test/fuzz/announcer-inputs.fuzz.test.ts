@@ -141,11 +141,11 @@ describe("announcer inputs under fuzzing: only well-formed commands come out", (
   it("both outcomes were exercised, and every accepted app was announced", () => {
     console.log(`announcer inputs fuzzed: ${JSON.stringify(runs)} runs, ${JSON.stringify(accepted)} accepted; ${tally.accepted} accepted, ${tally.refused} refused, ${tally.announces} announcements, ${tally.lines} command lines checked`);
     for (const [what, n] of Object.entries(runs)) {
-      expect(n, `${what} runs within the budget`).toBeGreaterThanOrEqual(1000);
+      expect(n, `${what} runs within the budget`).toBeGreaterThanOrEqual(300);
       expect(accepted[what] ?? 0, `${what} inputs accepted`).toBeGreaterThanOrEqual(n / 50);
     }
-    expect(tally.accepted).toBeGreaterThan(300);
-    expect(tally.refused).toBeGreaterThan(3000);
+    expect(tally.accepted).toBeGreaterThan(100);
+    expect(tally.refused).toBeGreaterThan(1000);
     expect(tally.announces).toBeGreaterThanOrEqual(2 * tally.accepted);
   });
 });

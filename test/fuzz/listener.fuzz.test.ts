@@ -88,7 +88,7 @@ describe("listener pipeline against a reference model", () => {
         `rejected ${JSON.stringify(s.rejected)}, ${t.rib.size} routes held at the end, ${Math.round(performance.now() - t0)} ms`,
     );
     // The corpus must exercise every branch, or it proves little.
-    expect(mutated).toBeGreaterThanOrEqual(5000);
+    expect(mutated).toBeGreaterThanOrEqual(1000);
     expect(mutatedValid).toBeGreaterThan(mutated / 20);
     expect(t.changes).toBeGreaterThan(mutated / 10);
     expect(s.skipped).toBeGreaterThan(mutated / 100);
