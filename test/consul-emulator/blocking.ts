@@ -4,7 +4,8 @@
 // answers the current data and index — the same index when nothing changed.
 // Hash-based (GET /v1/agent/service/:id): the same with `?hash=` and the
 // X-Consul-ContentHash of the last answer. Every write wakes every waiter,
-// which re-runs its query and goes back to sleep if its result did not move.
+// which re-runs its query and goes back to sleep if its result did not move;
+// a snapshot restore (rewindIndex) makes every waiter answer at once.
 
 import { blockingWaitMs, parseGoDuration } from "./duration.js";
 import { HttpError } from "./decode.js";
@@ -62,9 +63,14 @@ async function block<T>(ctx: BlockingContext, params: WaitParams, run: () => T, 
   let result = run();
   if (!stale(result)) return result;
   const deadline = Date.now() + blockingWaitMs(params.waitMs);
+  const restores = ctx.state.restores;
   ctx.parked(1);
   try {
-    while (stale(result) && (await nextChange(ctx, deadline - Date.now()))) result = run();
+    while (stale(result) && (await nextChange(ctx, deadline - Date.now()))) {
+      result = run();
+      // A snapshot restore abandons every blocked query: it answers now, even with a lower index.
+      if (ctx.state.restores !== restores) break;
+    }
   } finally {
     ctx.parked(-1);
   }

@@ -41,6 +41,17 @@ export interface ServiceDef {
   weights: { Passing: number; Warning: number };
   enableTagOverride: boolean;
   checks: CheckDef[];
+  /** Proxy.* of a connect-proxy registration (Destination…, LocalService…); null otherwise. */
+  proxy: ProxyFields | null;
+  /** Connect.SidecarService: every field optional, defaults applied at registration. */
+  sidecar: ServiceDef | null;
+}
+
+export interface ProxyFields {
+  DestinationServiceName: string;
+  DestinationServiceID: string;
+  LocalServiceAddress: string;
+  LocalServicePort: number;
 }
 
 type Obj = Record<string, unknown>;
@@ -214,8 +225,8 @@ function validateMeta(meta: Record<string, string> | null): void {
 
 const ANY_ADDRESS = new Set(["0.0.0.0", "::", "[::]"]);
 
-/** The body of PUT /v1/agent/service/register. */
-export function decodeService(obj: Obj): ServiceDef {
+/** The body of PUT /v1/agent/service/register (nested: a Connect.SidecarService, whose name may be empty). */
+export function decodeService(obj: Obj, nested = false): ServiceDef {
   const f = new Fields(obj, "ServiceDefinition");
   const name = f.str("Name");
   const id = f.str("ID") || name;
@@ -229,7 +240,9 @@ export function decodeService(obj: Obj): ServiceDef {
   const checkList = f.list("Checks") ?? [];
   const enableTagOverride = f.bool("EnableTagOverride");
   const kind = f.str("Kind");
-  if (name === "") throw new HttpError(400, "Missing service name");
+  const connect = f.obj("Connect");
+  const proxyObj = f.obj("Proxy");
+  if (name === "" && !nested) throw new HttpError(400, "Missing service name");
   if (ANY_ADDRESS.has(address)) throw new HttpError(400, "Invalid service address");
   let weights = { Passing: 1, Warning: 1 };
   if (weightsObj) {
@@ -256,7 +269,23 @@ export function decodeService(obj: Obj): ServiceDef {
     if (jsonKind(c) !== "object") throw new HttpError(400, `Request decode failed: json: cannot unmarshal ${jsonKind(c)} into Go struct field ServiceDefinition.Checks of type structs.CheckType`);
     return decodeCheck(c as Obj, "CheckType", false);
   });
-  return { id, name, kind, tags, address, port, meta, taggedAddresses, weights, enableTagOverride, checks };
+  let sidecar: ServiceDef | null = null;
+  const sidecarObj = connect && new Fields(connect, "ServiceConnect").obj("SidecarService");
+  if (sidecarObj) {
+    if (nested) throw new HttpError(400, "Invalid SidecarService: SidecarService cannot have a nested SidecarService");
+    sidecar = decodeService(sidecarObj, true);
+  }
+  let proxy: ProxyFields | null = null;
+  if (proxyObj) {
+    const p = new Fields(proxyObj, "ConnectProxyConfig");
+    proxy = {
+      DestinationServiceName: p.str("DestinationServiceName"),
+      DestinationServiceID: p.str("DestinationServiceID"),
+      LocalServiceAddress: p.str("LocalServiceAddress"),
+      LocalServicePort: p.int("LocalServicePort") ?? 0,
+    };
+  }
+  return { id: nested ? f.str("ID") : id, name, kind, tags, address, port, meta, taggedAddresses, weights, enableTagOverride, checks, proxy, sidecar };
 }
 
 /** The body of PUT /v1/agent/check/update/:check_id. */

@@ -1,11 +1,14 @@
-// The /v1/agent endpoints: local services and checks. None is index-blocking
-// (Consul documents "Blocking Queries: NO" and sends no X-Consul-Index here);
-// GET /v1/agent/service/:id supports hash-based blocking only.
+// The /v1/agent endpoints: local services and checks, maintenance mode. None
+// is index-blocking (Consul documents "Blocking Queries: NO" and sends no
+// X-Consul-Index here); GET /v1/agent/service/:id supports hash-based
+// blocking only, and answers 404 for an unknown ID before it looks at ACLs.
 
 import { blockOnHash } from "./blocking.js";
 import { route, type Ctx, type Reply, type Route } from "./context.js";
 import { decodeCheck, decodeCheckUpdate, decodeService, HttpError, parseBody, type CheckStatus } from "./decode.js";
+import { parseGoBool } from "./duration.js";
 import { compileFilter } from "./filter.js";
+import { nodeMaintenance, serviceMaintenance } from "./maintenance.js";
 import type { CheckRec } from "./state.js";
 import { agentService, contentHash, healthCheck, sortedObject } from "./views.js";
 
@@ -39,8 +42,10 @@ function listServices(ctx: Ctx): Reply {
   const authz = ctx.authz();
   const keep = compileFilter(ctx.query.get("filter") ?? "");
   const views = [...ctx.state.services.values()].map((s) => [s.id, agentService(s, ctx.datacenter)] as [string, Record<string, unknown>]);
-  // The anonymous token reads nothing: Consul filters the entries out (200).
-  return { json: sortedObject(views.filter(([, v]) => authz.canRead && keep(v))) };
+  // What the token may not read is filtered out (200), not refused.
+  const matching = views.filter(([, v]) => keep(v));
+  const visible = matching.filter(([, v]) => authz.can("service:read", String(v.Service)));
+  return { json: sortedObject(visible), headers: authz.filteredHeader(visible.length < matching.length) };
 }
 
 async function getService(ctx: Ctx): Promise<Reply> {
@@ -61,12 +66,15 @@ function listChecks(ctx: Ctx): Reply {
   const authz = ctx.authz();
   const keep = compileFilter(ctx.query.get("filter") ?? "");
   const views = [...ctx.state.checks.values()].map((c) => [c.checkId, healthCheck(c, ctx.state.node.name, true)] as [string, Record<string, unknown>]);
-  return { json: sortedObject(views.filter(([, v]) => authz.canRead && keep(v))) };
+  const matching = views.filter(([, v]) => keep(v));
+  const visible = matching.filter(([, v]) => (v.ServiceName === "" ? authz.can("node:read", ctx.state.node.name) : authz.can("service:read", String(v.ServiceName))));
+  return { json: sortedObject(visible), headers: authz.filteredHeader(visible.length < matching.length) };
 }
 
 async function registerService(ctx: Ctx): Promise<Reply> {
   const def = decodeService(parseBody(await ctx.body(), "structs.ServiceDefinition"));
   ctx.authz().require("service:write", def.name);
+  if (def.sidecar) ctx.authz().require("service:write", def.sidecar.name || `${def.name}-sidecar-proxy`);
   const replace = ctx.query.getAll("replace-existing-checks");
   ctx.state.registerService(def, replace.length > 0 && (replace[0] === "" || replace[0] === "true"));
   return {};
@@ -180,7 +188,35 @@ function healthByName(ctx: Ctx): Reply {
   return wantsText(ctx) ? { status: code, text: status } : { status: code, json: out };
 }
 
+/** ?enable=true|false (Go's ParseBool), required. */
+function enableParam(ctx: Ctx): boolean {
+  if (!ctx.query.has("enable")) throw new HttpError(400, "Missing value for enable");
+  const raw = ctx.query.get("enable") ?? "";
+  const v = parseGoBool(raw);
+  if (v === undefined) throw new HttpError(400, `Invalid value for enable: ${JSON.stringify(raw)}`);
+  return v;
+}
+
+function nodeMaint(ctx: Ctx): Reply {
+  const enable = enableParam(ctx);
+  ctx.authz().require("node:write", ctx.state.node.name);
+  nodeMaintenance(ctx.state, enable, ctx.query.get("reason") ?? "");
+  return {};
+}
+
+function serviceMaint(ctx: Ctx): Reply {
+  if (ctx.rest === "") throw new HttpError(400, "Missing service ID");
+  const enable = enableParam(ctx);
+  const authz = ctx.authz();
+  const svc = ctx.state.services.get(ctx.rest);
+  if (svc) authz.require("service:write", svc.name);
+  serviceMaintenance(ctx.state, ctx.rest, enable, ctx.query.get("reason") ?? "");
+  return {};
+}
+
 export const agentRoutes: Route[] = [
+  route("/v1/agent/maintenance", PUT, nodeMaint),
+  route("/v1/agent/service/maintenance/", PUT, serviceMaint),
   route("/v1/agent/self", GET, self),
   route("/v1/agent/services", GET, listServices),
   route("/v1/agent/checks", GET, listChecks),

@@ -1,26 +1,38 @@
 // The /v1/health, /v1/catalog and /v1/status endpoints. Health and catalog
-// reads go through the servers in Consul, so they are index-blocking and
-// carry the query-meta headers; the anonymous token sees filtered (empty)
-// results rather than a 403.
+// reads go through the servers in Consul, so they are index-blocking, wait
+// for a leader unless ?stale, and carry the query-meta headers. ACLs filter
+// rather than refuse: an entry needs node:read on its node and service:read
+// on its service, and a list that lost entries says so with
+// X-Consul-Results-Filtered-By-ACLs (never to the anonymous token).
 
+import type { Authorizer } from "./acl.js";
 import { blockOnIndex } from "./blocking.js";
+import { checksIndex, isNode, nodeIndex, serviceIndex, servicesIndex, type CatalogData, type ServiceRec } from "./catalog.js";
 import { readPreamble, route, type Ctx, type Reply, type Route } from "./context.js";
 import { HttpError, STATUSES, type CheckStatus } from "./decode.js";
 import { parseGoBool } from "./duration.js";
 import { compileFilter } from "./filter.js";
-import type { ServiceRec } from "./state.js";
 import { catalogServiceNode, catalogServices, healthCheck, healthEntry, nodeService, nodeView, sortedObject } from "./views.js";
 
 const GET = ["GET"] as const;
+type View = Record<string, unknown>;
+type Allowed = (authz: Authorizer, view: View) => boolean;
 
-/** A blocking read: preamble, then block on `index()`, then filter by ACL and ?filter=. */
-async function read<T>(ctx: Ctx, index: () => number, compute: () => T[], empty: T[] = []): Promise<Reply> {
-  const meta = readPreamble(ctx);
+/** A check (structs.HealthCheck view): node:read on its node, and service:read on its service if it has one. */
+const checkAllowed: Allowed = (a, v) => a.can("node:read", String(v.Node)) && (v.ServiceName === "" || a.can("service:read", String(v.ServiceName)));
+
+/** A blocking read: preamble, block on `index`, then ?filter= and the ACL filter. */
+async function read(ctx: Ctx, index: (d: CatalogData) => number, compute: (d: CatalogData) => View[], allowed: Allowed): Promise<Reply> {
+  const meta = await readPreamble(ctx);
   const authz = ctx.authz();
   const keep = compileFilter(ctx.query.get("filter") ?? "");
-  const r = await blockOnIndex(ctx, () => ({ index: index(), body: compute() }));
-  const body = authz.canRead ? r.body.filter((x) => keep(x)) : empty;
-  return { json: body, headers: meta(r.index) };
+  const r = await blockOnIndex(ctx, () => {
+    const d = ctx.state.catalog();
+    return { index: index(d), body: compute(d) };
+  });
+  const matching = r.body.filter((x) => keep(x));
+  const visible = matching.filter((x) => allowed(authz, x));
+  return { json: visible, headers: { ...meta(r.index), ...authz.filteredHeader(visible.length < matching.length) } };
 }
 
 function name(ctx: Ctx, what: string): string {
@@ -42,78 +54,80 @@ function healthService(ctx: Ctx): Promise<Reply> {
     if (b === undefined) throw new HttpError(400, "Invalid value for ?passing");
     passing = b;
   }
-  return read(ctx, () => ctx.state.serviceIndex(svc), () =>
-    ctx.state
-      .allServices()
-      .filter((s) => s.name === svc && hasTags(s, ctx))
-      .map((s) => healthEntry(ctx.state, s))
-      .filter((e) => !passing || (e.Checks as { Status: string }[]).every((c) => c.Status === "passing")),
+  return read(
+    ctx,
+    (d) => serviceIndex(d, svc),
+    (d) =>
+      d.services
+        .filter((s) => s.name === svc && hasTags(s, ctx))
+        .map((s) => healthEntry(d, d.node!, s))
+        .filter((e) => !passing || (e.Checks as { Status: string }[]).every((c) => c.Status === "passing")),
+    (a, e) => a.can("node:read", String((e.Node as View).Node)) && a.can("service:read", String((e.Service as View).Service)),
   );
 }
 
 function healthChecks(ctx: Ctx): Promise<Reply> {
   const svc = name(ctx, "service name");
-  return read(ctx, () => ctx.state.checksIndex(), () =>
-    ctx.state.allChecks().filter((c) => c.serviceName === svc).map((c) => healthCheck(c, ctx.state.node.name)),
-  );
+  return read(ctx, checksIndex, (d) => d.checks.filter((c) => c.serviceName === svc).map((c) => healthCheck(c, d.node!.name)), checkAllowed);
 }
 
 function healthNode(ctx: Ctx): Promise<Reply> {
   const node = name(ctx, "node name");
-  return read(ctx, () => ctx.state.checksIndex(), () =>
-    node === ctx.state.node.name || node === ctx.state.node.id ? ctx.state.allChecks().map((c) => healthCheck(c, ctx.state.node.name)) : [],
-  );
+  return read(ctx, checksIndex, (d) => (isNode(d, node) ? d.checks.map((c) => healthCheck(c, d.node!.name)) : []), checkAllowed);
 }
 
 function healthState(ctx: Ctx): Promise<Reply> {
   const state = name(ctx, "check state");
   if (state !== "any" && !STATUSES.includes(state as CheckStatus)) throw new HttpError(500, `Bad state: ${state}`);
-  return read(ctx, () => ctx.state.checksIndex(), () =>
-    ctx.state.allChecks().filter((c) => state === "any" || c.status === state).map((c) => healthCheck(c, ctx.state.node.name)),
-  );
+  return read(ctx, checksIndex, (d) => d.checks.filter((c) => state === "any" || c.status === state).map((c) => healthCheck(c, d.node!.name)), checkAllowed);
 }
 
 async function catalogList(ctx: Ctx): Promise<Reply> {
-  const meta = readPreamble(ctx);
+  const meta = await readPreamble(ctx);
   const authz = ctx.authz();
   const keep = compileFilter(ctx.query.get("filter") ?? "");
-  const r = await blockOnIndex(ctx, () => ({ index: ctx.state.servicesIndex(), body: ctx.state.allServices() }));
-  const visible = authz.canRead ? r.body.filter((s) => keep(nodeService(s))) : [];
-  return { json: catalogServices(visible), headers: meta(r.index) };
+  const r = await blockOnIndex(ctx, () => {
+    const d = ctx.state.catalog();
+    return { index: servicesIndex(d), body: d.services };
+  });
+  const matching = r.body.filter((s) => keep(nodeService(s)));
+  const visible = matching.filter((s) => authz.can("service:read", s.name));
+  return { json: catalogServices(visible), headers: { ...meta(r.index), ...authz.filteredHeader(visible.length < matching.length) } };
 }
 
 function catalogService(ctx: Ctx): Promise<Reply> {
   const svc = name(ctx, "service name");
-  return read(ctx, () => ctx.state.serviceIndex(svc), () =>
-    ctx.state.allServices().filter((s) => s.name === svc && hasTags(s, ctx)).map((s) => catalogServiceNode(ctx.state, s)),
+  return read(
+    ctx,
+    (d) => serviceIndex(d, svc),
+    (d) => d.services.filter((s) => s.name === svc && hasTags(s, ctx)).map((s) => catalogServiceNode(d.node!, s)),
+    (a, v) => a.can("node:read", String(v.Node)) && a.can("service:read", String(v.ServiceName)),
   );
 }
 
-/** GET /v1/catalog/node/:node → {Node, Services: {id: NodeService}}, null for an unknown node. */
-async function catalogNode(ctx: Ctx): Promise<Reply> {
-  const node = name(ctx, "node name");
-  const meta = readPreamble(ctx);
-  const authz = ctx.authz();
-  const mine = node === ctx.state.node.name || node === ctx.state.node.id;
-  const r = await blockOnIndex(ctx, () => ({ index: ctx.state.nodeIndex(), body: ctx.state.allServices() }));
-  const json = mine && authz.canRead
-    ? { Node: nodeView(ctx.state.node), Services: sortedObject(r.body.map((s) => [s.id, nodeService(s)])) }
-    : null;
-  return { json, headers: meta(r.index) };
-}
-
-/** GET /v1/catalog/node-services/:node → {Node, Services: [NodeService]} (Consul 1.7+). */
-async function catalogNodeServices(ctx: Ctx): Promise<Reply> {
-  const node = name(ctx, "node name");
-  const meta = readPreamble(ctx);
-  const authz = ctx.authz();
-  const keep = compileFilter(ctx.query.get("filter") ?? "");
-  const mine = node === ctx.state.node.name || node === ctx.state.node.id;
-  const r = await blockOnIndex(ctx, () => ({ index: ctx.state.nodeIndex(), body: ctx.state.allServices() }));
-  const json = mine && authz.canRead
-    ? { Node: nodeView(ctx.state.node), Services: r.body.map((s) => nodeService(s)).filter((v) => keep(v)) }
-    : null;
-  return { json, headers: meta(r.index) };
+/**
+ * The node and its services, for /v1/catalog/node (a map) and
+ * /v1/catalog/node-services (a list): null for an unknown node or one the
+ * token may not read; services the token may not read are left out.
+ */
+function nodeRead(shape: "map" | "list") {
+  return async (ctx: Ctx): Promise<Reply> => {
+    const node = name(ctx, "node name");
+    const meta = await readPreamble(ctx);
+    const authz = ctx.authz();
+    const keep = compileFilter(shape === "list" ? (ctx.query.get("filter") ?? "") : "");
+    const r = await blockOnIndex(ctx, () => {
+      const d = ctx.state.catalog();
+      return { index: nodeIndex(d), body: d };
+    });
+    const d = r.body;
+    if (!isNode(d, node)) return { json: null, headers: meta(r.index) };
+    if (!authz.can("node:read", d.node!.name)) return { json: null, headers: { ...meta(r.index), ...authz.filteredHeader(true) } };
+    const matching = d.services.filter((s) => keep(nodeService(s)));
+    const visible = matching.filter((s) => authz.can("service:read", s.name));
+    const services = shape === "map" ? sortedObject(visible.map((s) => [s.id, nodeService(s)])) : visible.map((s) => nodeService(s));
+    return { json: { Node: nodeView(d.node!), Services: services }, headers: { ...meta(r.index), ...authz.filteredHeader(visible.length < matching.length) } };
+  };
 }
 
 function leader(ctx: Ctx): Reply {
@@ -127,7 +141,7 @@ export const readRoutes: Route[] = [
   route("/v1/health/state/", GET, healthState),
   route("/v1/catalog/services", GET, catalogList),
   route("/v1/catalog/service/", GET, catalogService),
-  route("/v1/catalog/node/", GET, catalogNode),
-  route("/v1/catalog/node-services/", GET, catalogNodeServices),
+  route("/v1/catalog/node/", GET, nodeRead("map")),
+  route("/v1/catalog/node-services/", GET, nodeRead("list")),
   route("/v1/status/leader", GET, leader),
 ];

@@ -6,7 +6,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { Authorizer, requestToken, type TokenSource } from "./acl.js";
+import { Authorizer, requestToken, type TokenRecord, type TokenSource } from "./acl.js";
 import type { Ctx, Reply, Route } from "./context.js";
 import { HttpError } from "./decode.js";
 import type { AgentState } from "./state.js";
@@ -26,8 +26,10 @@ export interface LoggedRequest {
 export interface HttpOptions {
   state: AgentState;
   routes: Route[];
-  aclToken: string | undefined;
+  /** The ACL tokens by secret; null: ACLs off. */
+  tokens: ReadonlyMap<string, TokenRecord> | null;
   datacenter: string;
+  rpcHoldMs: number;
   /** Shared across restarts; trimmed to the last 5000 entries. */
   log: LoggedRequest[];
 }
@@ -133,13 +135,13 @@ export class HttpFront {
     const allow = ["OPTIONS", ...route.methods].join(",");
     if (method === "OPTIONS") return { headers: { Allow: allow } };
     if (!route.methods.includes(method)) return { status: 405, text: `method ${method} not allowed`, headers: { Allow: allow } };
-    const { state, aclToken, datacenter } = this.opts;
+    const { state, tokens, datacenter, rpcHoldMs } = this.opts;
     let authz: Authorizer | undefined;
     const ctx: Ctx = {
-      req, res, rest, state, datacenter, signal,
+      req, res, rest, state, datacenter, signal, rpcHoldMs,
       query: url.searchParams,
       body: () => readBody(req),
-      authz: () => (authz ??= Authorizer.resolve(aclToken, requestToken(req, url.searchParams).token)),
+      authz: () => (authz ??= Authorizer.resolve(tokens, requestToken(req, url.searchParams).token)),
       parked: (d) => {
         this.parkedCount += d;
       },
@@ -149,7 +151,7 @@ export class HttpFront {
 
   private write(res: ServerResponse, reply: Reply, pretty: boolean): void {
     res.statusCode = reply.status ?? 200;
-    res.setHeader("X-Consul-Default-Acl-Policy", this.opts.aclToken === undefined ? "allow" : "deny");
+    res.setHeader("X-Consul-Default-Acl-Policy", this.opts.tokens === null ? "allow" : "deny");
     res.setHeader("Vary", "Accept-Encoding");
     for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
     if (reply.json !== undefined) {

@@ -4,7 +4,7 @@
 // Community edition: no Namespace/Partition fields.
 
 import { createHash } from "node:crypto";
-import type { AgentState, CheckRec, NodeRec, ServiceRec } from "./state.js";
+import { checksOf, type CatalogData, type CheckRec, type NodeRec, type ServiceRec } from "./catalog.js";
 
 /** Go encodes maps with sorted keys. */
 export function sortedObject<T>(entries: Iterable<[string, T]>): Record<string, T> {
@@ -19,13 +19,20 @@ export function agentService(s: ServiceRec, datacenter: string): Record<string, 
   if (s.kind) out.Kind = s.kind;
   Object.assign(out, { ID: s.id, Service: s.name, Tags: s.tags ?? [], Meta: s.meta ?? {}, Port: s.port, Address: s.address });
   if (s.taggedAddresses) out.TaggedAddresses = s.taggedAddresses;
-  Object.assign(out, { Weights: s.weights, EnableTagOverride: s.enableTagOverride, Datacenter: datacenter });
+  Object.assign(out, { Weights: s.weights, EnableTagOverride: s.enableTagOverride });
+  if (s.kind === "connect-proxy") out.Proxy = proxyView(s);
+  out.Datacenter = datacenter;
   return out;
 }
 
 /** The agent's opaque hash for hash-based blocking on /v1/agent/service/:id. */
 export function contentHash(view: Record<string, unknown>): string {
   return createHash("sha256").update(JSON.stringify(view)).digest("hex").slice(0, 16);
+}
+
+/** structs.ConnectProxyConfig: a sidecar's destination, empty for other services. */
+function proxyView(s: ServiceRec): Record<string, unknown> {
+  return s.proxy ? { ...s.proxy, Mode: "", MeshGateway: {}, Expose: {} } : { Mode: "", MeshGateway: {}, Expose: {} };
 }
 
 /** structs.NodeService as the catalog and health endpoints return it. */
@@ -42,7 +49,7 @@ export function nodeService(s: ServiceRec): Record<string, unknown> {
     SocketPath: "",
     Weights: s.weights,
     EnableTagOverride: s.enableTagOverride,
-    Proxy: { Mode: "", MeshGateway: {}, Expose: {} },
+    Proxy: proxyView(s),
     Connect: {},
     PeerName: "",
     CreateIndex: s.createIndex,
@@ -88,17 +95,16 @@ export function nodeView(n: NodeRec): Record<string, unknown> {
 }
 
 /** One entry of GET /v1/health/service/:service; health answers [] for nil Tags. */
-export function healthEntry(state: AgentState, s: ServiceRec): Record<string, unknown> {
+export function healthEntry(d: CatalogData, node: NodeRec, s: ServiceRec): Record<string, unknown> {
   return {
-    Node: nodeView(state.node),
+    Node: nodeView(node),
     Service: { ...nodeService(s), Tags: s.tags ?? [] },
-    Checks: state.checksOf(s.id).map((c) => healthCheck(c, state.node.name)),
+    Checks: checksOf(d, s.id).map((c) => healthCheck(c, node.name)),
   };
 }
 
 /** One entry of GET /v1/catalog/service/:service (structs.ServiceNode). */
-export function catalogServiceNode(state: AgentState, s: ServiceRec): Record<string, unknown> {
-  const n = state.node;
+export function catalogServiceNode(n: NodeRec, s: ServiceRec): Record<string, unknown> {
   return {
     ID: n.id,
     Node: n.name,
@@ -117,7 +123,7 @@ export function catalogServiceNode(state: AgentState, s: ServiceRec): Record<str
     ServicePort: s.port,
     ServiceSocketPath: "",
     ServiceEnableTagOverride: s.enableTagOverride,
-    ServiceProxy: { Mode: "", MeshGateway: {}, Expose: {} },
+    ServiceProxy: proxyView(s),
     ServiceConnect: {},
     CreateIndex: s.createIndex,
     ModifyIndex: s.modifyIndex,
@@ -125,7 +131,7 @@ export function catalogServiceNode(state: AgentState, s: ServiceRec): Record<str
 }
 
 /** GET /v1/catalog/services: service name → union of its instances' tags. */
-export function catalogServices(services: ServiceRec[]): Record<string, string[]> {
+export function catalogServices(services: readonly ServiceRec[]): Record<string, string[]> {
   const tags = new Map<string, Set<string>>();
   for (const s of services) {
     const set = tags.get(s.name) ?? new Set<string>();
