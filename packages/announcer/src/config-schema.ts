@@ -139,6 +139,7 @@ export const consulConfigSchema = z.strictObject({
   interval: durationSchema.refine((v) => v >= 100 && v <= 600_000, "interval must be 100ms..10m").optional(),
   wait: durationSchema.refine((v) => v >= 1000 && v <= 600_000, "wait must be 1s..10m (Consul's limit)").optional(),
   hold: durationSchema.refine((v) => v <= 86_400_000, "hold must be at most 24h").optional(),
+  stale: z.boolean().optional(),
   allow_exec: z.boolean().optional(),
 });
 

@@ -8,7 +8,7 @@ import type { Community, HostPort, LogFormat, LogLevel, Result } from "@exacast/
 import { DEFAULT_COMMUNITY_ASN, err, formatCommunity, loadConfig, ok, tokenSchema } from "@exacast/core";
 import { resolveCheckPaths } from "./checks/index.js";
 import type { AppInput, ConfigInput, ConsulAddress } from "./config-schema.js";
-import { configSchema, parseConsulAddress } from "./config-schema.js";
+import { configSchema, consulConfigSchema, parseConsulAddress } from "./config-schema.js";
 import type { AppSource, AppSpec, Globals, NextHopConfig, Timers } from "./model.js";
 import { DEFAULT_TIMERS } from "./model.js";
 
@@ -27,7 +27,7 @@ export interface HttpConfig {
 /** `consul:` resolved. */
 export interface ConsulConfig {
   readonly address: ConsulAddress;
-  /** null: ask the agent (/v1/agent/self). */
+  /** null: ask the agent (/v1/agent/self, or what the token may read). */
   readonly node: string | null;
   readonly token: string | null;
   /** Where the token came from, for logs (the token itself is never logged). */
@@ -39,6 +39,8 @@ export interface ConsulConfig {
   readonly wait: number;
   /** How long `consul` checks keep their last result once Consul stops answering. */
   readonly hold: number;
+  /** Reads with ?stale: any server answers, a leader election does not stop them. */
+  readonly stale: boolean;
   /** Services may ask for exec checks in their tags. */
   readonly allowExec: boolean;
 }
@@ -216,15 +218,22 @@ function consulOf(c: NonNullable<ConfigInput["consul"]>, env: Readonly<Record<st
       tokenFrom = "CONSUL_HTTP_TOKEN";
     } else problems.push("consul.token: not set, and CONSUL_HTTP_TOKEN holds characters a token cannot have");
   }
+  // CONSUL_NODE and CONSUL_STALE as GoCast reads them.
+  const envNode = env.CONSUL_NODE?.trim();
+  const nodeOk = envNode !== undefined && consulConfigSchema.shape.node.safeParse(envNode).success;
+  if (!c.node && envNode && !nodeOk) problems.push("consul.node: not set, and CONSUL_NODE is not a Consul node name");
+  const envStale = env.CONSUL_STALE?.trim().toLowerCase();
+  if (c.stale === undefined && envStale && !["true", "false", "1", "0"].includes(envStale)) problems.push("consul.stale: not set, and CONSUL_STALE is not true or false");
   return {
     address: address ?? DEFAULT_CONSUL_ADDRESS,
-    node: c.node ?? null,
+    node: c.node ?? (nodeOk ? envNode! : null),
     token,
     tokenFrom,
     tag: c.tag ?? CONSUL_DEFAULTS.tag,
     interval: c.interval ?? CONSUL_DEFAULTS.interval,
     wait: c.wait ?? CONSUL_DEFAULTS.wait,
     hold: c.hold ?? CONSUL_DEFAULTS.hold,
+    stale: c.stale ?? (envStale === "false" || envStale === "0" ? false : true),
     allowExec: c.allow_exec ?? false,
   };
 }

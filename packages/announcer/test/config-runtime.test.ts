@@ -48,6 +48,7 @@ describe("config: http and consul", () => {
       interval: 1000,
       wait: 30_000,
       hold: 30_000,
+      stale: true,
       allowExec: false,
     });
     expect(c("consul: {}\n", { CONSUL_HTTP_ADDR: "https://10.0.0.1:8501", CONSUL_HTTP_TOKEN: "t0k" })).toMatchObject({

@@ -1,9 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { HealthCheck } from "../src/consul/client.js";
-import { checksOf, servicesOf } from "../src/consul/client.js";
-import { runCheck } from "../src/checks/index.js";
-import { nextIndex } from "../src/consul/discovery.js";
-import { ConsulHealth } from "../src/consul/health.js";
+import { checksOf, requestTimeoutMs, servicesOf } from "../src/consul/client.js";
 import type { ConsulService } from "../src/consul/tags.js";
 import { consulAppName, serviceApp } from "../src/consul/tags.js";
 
@@ -34,6 +30,13 @@ describe("Consul tags → app", () => {
   it("services without the tag are not ours; a custom tag is honoured", () => {
     expect(serviceApp(svc(["exacast_vip=10.1.1.1/32"]), opts)).toBeNull();
     expect(serviceApp(svc(["anycast", "exacast_vip=10.1.1.1/32"]), { ...opts, tag: "anycast" })?.kind).toBe("app");
+  });
+
+  it("a sidecar (kind connect-proxy) copies its parent's tags but is not an app; nor is any other kind", () => {
+    const tags = ["exacast", "exacast_vip=10.1.1.1/32"];
+    expect(serviceApp(svc(tags, { id: "web-1-sidecar-proxy", name: "web-sidecar-proxy", port: 21000, kind: "connect-proxy" }), opts)).toBeNull();
+    for (const kind of ["mesh-gateway", "terminating-gateway", "ingress-gateway", "api-gateway"]) expect(serviceApp(svc(tags, { kind }), opts), kind).toBeNull();
+    expect(serviceApp(svc(tags, { kind: "" }), opts)?.kind).toBe("app");
   });
 
   it("GoCast tags: enable_gocast, gocast_vip, gocast_monitor (port:tcp:P is a port of the app)", () => {
@@ -89,90 +92,24 @@ describe("Consul tags → app", () => {
 });
 
 describe("Consul answers are checked for shape", () => {
-  it("catalog node: a map or a list of services; null when the node is not visible", () => {
+  it("catalog node: a map or a list of services, with their kind; null when the node is not visible", () => {
     expect(servicesOf(null)).toBeNull();
-    expect(servicesOf({ Node: {}, Services: { a: { ID: "a", Service: "web", Tags: ["x", 1], Port: 80 }, b: { Service: "no id" } } })).toEqual([{ id: "a", name: "web", tags: ["x"], port: 80 }]);
-    expect(servicesOf({ Services: [{ ID: "a", Service: "web", Tags: null, Port: -1 }] })).toEqual([{ id: "a", name: "web", tags: [], port: 0 }]);
+    expect(servicesOf({ Node: {}, Services: { a: { ID: "a", Service: "web", Tags: ["x", 1], Port: 80 }, b: { Service: "no id" } } })).toEqual([{ id: "a", name: "web", tags: ["x"], port: 80, kind: "" }]);
+    expect(servicesOf({ Services: [{ ID: "a", Service: "web", Tags: null, Port: -1, Kind: "connect-proxy" }] })).toEqual([{ id: "a", name: "web", tags: [], port: 0, kind: "connect-proxy" }]);
     expect(() => servicesOf("nope")).toThrow(/not a JSON object/);
   });
 
-  it("health node: a list of checks", () => {
-    expect(checksOf([{ CheckID: "serfHealth", Status: "passing", ServiceID: "", Output: "ok" }, { Status: "x" }])).toEqual([
-      { checkId: "serfHealth", status: "passing", output: "ok", serviceId: "", serviceName: "" },
+  it("health node: a list of checks, with a maintenance check's Notes", () => {
+    expect(checksOf([{ CheckID: "serfHealth", Status: "passing", ServiceID: "", Output: "ok" }, { Status: "x" }, { CheckID: "_node_maintenance", Status: "critical", Notes: "upgrade" }])).toEqual([
+      { checkId: "serfHealth", status: "passing", output: "ok", serviceId: "", serviceName: "", notes: "" },
+      { checkId: "_node_maintenance", status: "critical", output: "", serviceId: "", serviceName: "", notes: "upgrade" },
     ]);
     expect(() => checksOf({})).toThrow(/not a JSON array/);
   });
 
-  it("blocking-query indexes: never below 1, reset when they go backwards", () => {
-    expect(nextIndex(null, "42")).toBe("42");
-    expect(nextIndex("42", "43")).toBe("43");
-    expect(nextIndex("42", "7")).toBe("0");
-    expect(nextIndex(null, "0")).toBe("1");
-    expect(nextIndex("5", null)).toBeNull();
-    expect(nextIndex("5", "abc")).toBeNull();
-  });
-});
-
-describe("consul checks read the last answer", () => {
-  const serf = (status = "passing"): HealthCheck => ({ checkId: "serfHealth", status, output: "", serviceId: "", serviceName: "" });
-  const chk = (id: string, service: string, status: string, output = ""): HealthCheck => ({ checkId: id, status, output, serviceId: service, serviceName: "web" });
-  const setup = () => {
-    let t = 0;
-    const h = new ConsulHealth(30_000, () => t, "edge1");
-    return { h, at: (ms: number) => (t = ms) };
-  };
-
-  it("passes when the node's and the service's checks all pass; a service without checks passes", () => {
-    const { h } = setup();
-    expect(h.verdict("web-1")).toEqual({ ok: false, reason: "no answer from Consul yet" });
-    h.setServices([svc([]), svc([], { id: "db", name: "db" })]);
-    h.setChecks([serf(), chk("web-ttl", "web-1", "passing")]);
-    expect(h.verdict("web-1")).toEqual({ ok: true, reason: "1 check passing" });
-    expect(h.verdict("web")).toEqual({ ok: true, reason: "1 check passing" });
-    expect(h.verdict("db")).toEqual({ ok: true, reason: "no checks (Consul counts the service healthy)" });
-    expect(h.verdict("gone")).toEqual({ ok: false, reason: 'service "gone" is not registered on node edge1' });
-  });
-
-  it("fails on warning or critical, the node's own checks included", () => {
-    const { h } = setup();
-    h.setServices([svc([])]);
-    h.setChecks([serf(), chk("web-ttl", "web-1", "warning", "slow\n")]);
-    expect(h.verdict("web-1")).toEqual({ ok: false, reason: "check web-ttl is warning: slow" });
-    h.setChecks([serf("critical"), chk("web-ttl", "web-1", "passing")]);
-    expect(h.verdict("web-1")).toEqual({ ok: false, reason: "node check serfHealth is critical" });
-  });
-
-  it("an answer without node checks fails (ACLs hide what a token may not read)", () => {
-    const { h } = setup();
-    h.setServices([svc([])]);
-    h.setChecks([]);
-    expect(h.verdict("web-1").ok).toBe(false);
-    expect(h.verdict("web-1").reason).toMatch(/no node checks .*node:read/);
-  });
-
-  it("holds the last result for `hold` once Consul stops answering, then fails", () => {
-    const { h, at } = setup();
-    h.setServices([svc([])]);
-    h.setChecks([serf(), chk("web-ttl", "web-1", "passing")]);
-    at(1000);
-    h.lost();
-    at(20_000);
-    h.lost();
-    expect(h.verdict("web-1")).toEqual({ ok: true, reason: "1 check passing (held: no answer from Consul for 19s)" });
-    at(31_000);
-    expect(h.verdict("web-1")).toEqual({ ok: false, reason: "no answer from Consul for 30s (last results are held 30s)" });
-    h.answered();
-    expect(h.verdict("web-1").ok).toBe(true);
-  });
-});
-
-describe("the consul check kind", () => {
-  it("asks the Consul verdict for its service (the app's name by default), and fails without Consul", async () => {
-    const asked: string[] = [];
-    const consul = (s: string) => (asked.push(s), { ok: s === "web-1", reason: s === "web-1" ? "1 check passing" : "check x is critical:\nsecond line" });
-    expect(await runCheck({ kind: "consul", service: "web-1" }, { timeoutMs: 100, app: "consul-web-1", consul })).toMatchObject({ kind: "consul", ok: true, reason: "1 check passing" });
-    expect(await runCheck({ kind: "consul", service: null }, { timeoutMs: 100, app: "web", consul })).toMatchObject({ ok: false, reason: "check x is critical: second line" });
-    expect(asked).toEqual(["web-1", "web"]);
-    expect(await runCheck({ kind: "consul", service: null }, { timeoutMs: 100, app: "web" })).toMatchObject({ ok: false, reason: "Consul discovery is not configured (consul: in the config)" });
+  it("a request may take what Consul may: wait + wait/16 + the 7 s rpc_hold_timeout, plus a margin", () => {
+    expect(requestTimeoutMs({ index: "5", waitMs: 30_000, stale: true })).toBe(30_000 + 1875 + 7000 + 3000);
+    expect(requestTimeoutMs({ index: null, waitMs: 30_000, stale: false })).toBe(10_000);
+    expect(requestTimeoutMs(null)).toBe(10_000);
   });
 });

@@ -24,7 +24,8 @@ export function consulCheck(spec: ConsulSpec, ctx: CheckContext): CheckResult {
   const result = resultFrom("consul", performance.now());
   const service = spec.service ?? ctx.app;
   const v = ctx.consul ? ctx.consul(service) : { ok: false, reason: "Consul discovery is not configured (consul: in the config)" };
-  return result(v.ok, oneLine(v.reason));
+  // Consul maintenance mode disables the app, as a maintenance file does.
+  return { ...result(v.ok, oneLine(v.reason)), ...(v.maintenance ? { maintenance: true } : {}) };
 }
 
 export const consul: CheckKind<ConsulSpec> = {

@@ -59,7 +59,7 @@ export async function runAppChecks(
   // The common case, one check that is not a maintenance check: thousands a second, keep it lean.
   if (checks.length === 1 && checks[0]!.kind !== "file_absent") {
     const r = await run(checks[0]!, ctx);
-    return { pass: r.ok, disabled: false, results: [r], reason: r.ok ? "ok" : `${r.kind}: ${r.reason}` };
+    return { pass: r.ok, disabled: r.maintenance === true, results: [r], reason: r.ok ? "ok" : `${r.kind}: ${r.reason}` };
   }
   const results: (CheckResult | null)[] = checks.map(() => null);
   const maintenance = checks.flatMap((c, i) => (c.kind === "file_absent" ? [i] : []));
@@ -75,7 +75,8 @@ export async function runAppChecks(
   const failed = checks.map((c, i) => ({ c, r: results[i]! })).find(({ r }) => !r.ok);
   return {
     pass: failed === undefined,
-    disabled: false,
+    // Consul maintenance mode (a consul check) disables the app too.
+    disabled: results.some((r) => r?.maintenance === true),
     results,
     reason: failed ? `${failed.c.kind}: ${failed.r.reason}` : "ok",
   };

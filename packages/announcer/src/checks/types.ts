@@ -12,12 +12,12 @@ export interface CheckResult {
   /** Why it failed, or a short note of what passed. One line. */
   readonly reason: string;
   readonly latencyMs: number;
-  /** A maintenance check (file_absent) that found its file. */
+  /** Maintenance: a file_absent check that found its file, or Consul maintenance mode. */
   readonly maintenance?: boolean;
 }
 
 /** A `consul` check's verdict, read from what the Consul watch last saw (no request per check). */
-export type ConsulVerdict = (service: string) => { readonly ok: boolean; readonly reason: string };
+export type ConsulVerdict = (service: string) => { readonly ok: boolean; readonly reason: string; readonly maintenance?: boolean };
 
 /** What a check needs besides its spec. */
 export interface CheckContext {

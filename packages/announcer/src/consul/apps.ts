@@ -1,7 +1,7 @@
 // The node's services → the registry's `consul` apps. A service whose tags
 // are wrong is skipped with one log line naming it and the tag (again only
 // when the problem changes); a name another source already uses is never
-// taken over.
+// taken over; sidecars and gateways are not apps (tags.ts isTypical).
 
 import type { Logger } from "@exacast/core";
 import type { RequestContext } from "../app-request.js";
@@ -9,11 +9,13 @@ import { validateApp } from "../app-request.js";
 import type { AppSpec } from "../config.js";
 import type { AppRegistry } from "../registry.js";
 import type { ConsulService, TagOptions } from "./tags.js";
-import { serviceApp } from "./tags.js";
+import { isTagged, isTypical, serviceApp } from "./tags.js";
 
 export class ConsulApps {
   /** Service ID → the problems last logged for it. */
   private readonly skipLogged = new Map<string, string>();
+  /** Tagged services of another kind (sidecars, gateways) already said to be ignored. */
+  private readonly kindLogged = new Set<string>();
 
   constructor(
     private readonly registry: AppRegistry,
@@ -40,6 +42,10 @@ export class ConsulApps {
       this.log.error("consul_service_skipped", { service: svc.id, service_name: svc.name, problems: key });
     };
     for (const svc of services) {
+      if (!isTypical(svc) && isTagged(svc, this.opts) && !this.kindLogged.has(svc.id)) {
+        this.kindLogged.add(svc.id);
+        this.log.debug("consul_service_ignored", { service: svc.id, kind: svc.kind, why: "not a typical service (a sidecar copies its parent's tags)" });
+      }
       const r = serviceApp(svc, this.opts);
       if (r === null) continue;
       if (r.kind === "skip") {

@@ -1,69 +1,71 @@
-// Consul discovery: two blocking-query loops against the local agent.
+// Consul discovery: two blocking-query watches (watch.ts) on the local agent.
 //
-//   services: GET /v1/catalog/node/<node>?index=…&wait=…  → the apps (sink)
-//   checks:   GET /v1/health/node/<node>?index=…&wait=…   → `consul` checks
+//   services: GET /v1/catalog/node/<node>?stale&index=…&wait=…  → the apps (sink)
+//   checks:   GET /v1/health/node/<node>?stale&index=…&wait=…   → `consul` checks
 //
 // A blocking query returns as soon as Consul's index moves, so a service
 // registered or removed is acted on within milliseconds; `wait` only bounds
-// how long a query hangs when nothing changes. When a query fails (agent
-// down, ACL refusal, no leader, the node not visible) the loop logs once per
-// outage, keeps every app it knew, and retries every `interval`; `consul`
-// checks hold their last result for `hold`, then fail (ConsulHealth).
+// how long a query hangs when nothing changes. ?stale (unless consul.stale is
+// false) lets any server answer, so reads go on while the cluster elects a
+// leader. When a query fails (agent down, ACL refusal, the node not in the
+// catalog) the outage is logged once, every known app is kept, and the watch
+// retries with back-off; `consul` checks hold their last result for `hold`,
+// then fail (ConsulHealth). A service that vanishes from an answer Consul
+// filtered by ACLs is kept as long as the agent still has it (a 403, not a
+// 404, on /v1/agent/service/<id>): it cannot be seen, it is not gone.
 
+import { hostname as osHostname } from "node:os";
 import type { Logger } from "@exacast/core";
 import type { ConsulConfig } from "../config.js";
-import type { Answer, ConsulApi } from "./client.js";
+import type { Answer, BlockingQuery, ConsulApi, HealthCheck, LocalService } from "./client.js";
 import type { ConsulHealth } from "./health.js";
+import { resolveNodeName } from "./node-name.js";
+import { NotVisible, Reachability, type DiscoveryStatus } from "./reachability.js";
 import type { ConsulService } from "./tags.js";
+import { isOurs } from "./tags.js";
+import { afterFailure, BlockingWatch, INITIAL, type WatchClock } from "./watch.js";
 
-export interface DiscoveryStatus {
-  node: string | null;
-  /** null: no answer yet. */
-  reachable: boolean | null;
-  lastError: string | null;
-  /** When the current outage began (performance.now() ms), or null. */
-  since: number | null;
-  updates: number;
-  errors: number;
-  /** Services on the node at the last answer. */
-  services: number;
-}
+export type { DiscoveryStatus } from "./reachability.js";
 
 export interface DiscoveryDeps {
   readonly api: ConsulApi;
   readonly health: ConsulHealth;
   readonly log: Logger;
   readonly now: () => number;
+  /** Timers (default: the process's, with `now`). */
+  readonly clock?: WatchClock;
+  readonly random?: () => number;
+  /** This host's name, Consul's default node name (default os.hostname()). */
+  readonly hostname?: string;
   /** The node's services changed: make the apps match. Returns how many apps Consul now has. */
   readonly sink: (services: readonly ConsulService[]) => number;
-  /** The checks changed: `consul` checks whose verdict moved may run now. */
+  /** The checks changed (or a held result ran out): `consul` checks whose verdict moved may run now. */
   readonly onChecks: () => void;
 }
 
-/** The index of the next blocking query, as Consul's documentation asks: reset when it goes backwards, never below 1. */
-export function nextIndex(previous: string | null, got: string | null): string | null {
-  if (got === null || !/^\d{1,20}$/.test(got)) return null;
-  const g = BigInt(got);
-  if (previous !== null && g < BigInt(previous)) return "0";
-  return g < 1n ? "1" : g.toString();
-}
-
-class NotVisible extends Error {}
-
 export class ConsulDiscovery {
-  readonly status: DiscoveryStatus = { node: null, reachable: null, lastError: null, since: null, updates: 0, errors: 0, services: 0 };
+  private readonly rx: Reachability;
+  private readonly clock: WatchClock;
   private stopped = false;
+  private readonly watches: BlockingWatch<Answer<unknown>>[] = [];
   private readonly sleepers = new Set<() => void>();
-  private logged: string | null = null;
-  /** The queries failing now: Consul is reachable only when none is. */
-  private readonly failing = new Set<string>();
-  private warned = new Set<string>();
+  private expiry: { at: number; handle: unknown } | null = null;
   private apps = 0;
+  /** The services last handed on, by ID (hidden ones kept included). */
+  private known = new Map<string, ConsulService>();
+  private readonly hiddenLogged = new Set<string>();
 
   constructor(
     private readonly cfg: ConsulConfig,
     private readonly deps: DiscoveryDeps,
-  ) {}
+  ) {
+    this.rx = new Reachability(cfg, deps.log, deps.now);
+    this.clock = deps.clock ?? { now: deps.now, setTimeout: (fn, ms) => setTimeout(fn, ms).unref(), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
+  }
+
+  get status(): DiscoveryStatus {
+    return this.rx.status;
+  }
 
   start(): void {
     void this.run();
@@ -71,92 +73,130 @@ export class ConsulDiscovery {
 
   stop(): void {
     this.stopped = true;
+    for (const w of this.watches) w.stop();
     this.deps.api.close();
     for (const wake of this.sleepers) wake();
+    if (this.expiry) this.clock.clearTimeout(this.expiry.handle);
+  }
+
+  private query(index: string | null): BlockingQuery {
+    return { index, waitMs: this.cfg.wait, stale: this.cfg.stale };
   }
 
   private async run(): Promise<void> {
     const node = await this.resolveNode();
-    if (node === null) return;
+    if (node === null || this.stopped) return;
     this.status.node = node;
     this.deps.health.setNode(node);
-    void this.watchChecks(node);
-    await this.watchServices(node);
+    const opts = { waitMs: this.cfg.wait, retryMs: this.cfg.interval, clock: this.clock, ...(this.deps.random ? { random: this.deps.random } : {}) };
+    const reset = (what: string) => (from: string, to: string) => this.deps.log.info("consul_index_reset", { query: what, from, to, why: "the index went backwards (a snapshot restore, or another server's stale read): starting over" });
+    const checks = new BlockingWatch<Answer<HealthCheck[]>>(
+      {
+        fetch: (q) => this.deps.api.nodeChecks(node, this.query(q.index)),
+        onAnswer: (a, fresh) => this.onChecks(a, fresh),
+        onFailure: (e) => this.failed(e, "health"),
+        onReset: reset("health"),
+      },
+      opts,
+    );
+    const services = new BlockingWatch<Answer<ConsulService[] | null>>(
+      {
+        fetch: (q) => this.deps.api.nodeServices(node, this.query(q.index)),
+        onAnswer: (a, fresh) => this.onServices(node, a, fresh),
+        onFailure: (e) => this.failed(e, "catalog"),
+        onReset: reset("catalog"),
+      },
+      opts,
+    );
+    this.watches.push(checks as never, services as never);
+    await Promise.all([checks.run(), services.run()]);
   }
 
   private async resolveNode(): Promise<string | null> {
     if (this.cfg.node) return this.cfg.node;
+    let state = INITIAL;
     while (!this.stopped) {
       try {
-        const node = await this.deps.api.nodeName();
-        this.reached("agent/self");
-        this.deps.log.info("consul_node", { node, from: "/v1/agent/self" });
-        return node;
+        const n = await resolveNodeName(this.deps.api, this.deps.hostname ?? osHostname(), this.query(null));
+        this.rx.reached("node");
+        this.deps.log.info("consul_node", { node: n.node, from: n.from });
+        return n.node;
       } catch (e) {
         if (this.stopped) break;
-        this.failed(e, "agent/self");
-        await this.sleep(this.cfg.interval);
+        this.failed(e, "node");
+        const step = afterFailure(state, this.cfg.interval, (this.deps.random ?? Math.random)());
+        state = step.state;
+        await this.sleep(step.delayMs);
       }
     }
     return null;
   }
 
-  private async watchServices(node: string): Promise<void> {
-    let index: string | null = null;
-    while (!this.stopped) {
-      const started = this.deps.now();
-      try {
-        const a = await this.deps.api.nodeServices(node, { index, waitMs: this.cfg.wait });
-        if (this.stopped) return;
-        this.aclWarnings(a);
-        if (a.body === null) throw new NotVisible(this.notVisible(node));
-        this.reached("catalog");
-        const changed = index === null || a.index !== index;
-        const next = nextIndex(index, a.index);
-        if (changed) {
-          // A new service's checks must be known before its first check runs.
-          const checks = await this.deps.api.nodeChecks(node, { index: null, waitMs: this.cfg.wait });
-          if (this.stopped) return;
-          this.deps.health.setChecks(checks.body);
-          this.deps.health.setServices(a.body);
-          this.deliver(a.body);
-        }
-        index = next;
-        // An answer with no change that came back at once would spin: pace it.
-        if ((!changed || next === null) && this.deps.now() - started < 100) await this.sleep(this.cfg.interval);
-      } catch (e) {
-        if (this.stopped) return;
-        this.failed(e, "catalog");
-        // The next query answers at once: a blocking one would hide that the agent is back.
-        index = null;
-        await this.sleep(this.cfg.interval);
-      }
+  private async onServices(node: string, a: Answer<ConsulService[] | null>, fresh: boolean): Promise<void> {
+    this.rx.headers(a);
+    if (a.body === null) {
+      throw new NotVisible(
+        `node ${node} is not in Consul's answer: the agent left the cluster (or is restarting), consul.node is wrong, ` +
+          `or the token (${this.cfg.tokenFrom ?? "none given"}) lacks node:read (Consul hides what a token may not read instead of refusing)`,
+      );
     }
+    this.rx.reached("catalog");
+    if (!fresh) return;
+    const services = await this.keepHidden(a.body, a.filtered);
+    // A new service's checks must be known before its first check runs.
+    const checks = await this.deps.api.nodeChecks(node, this.query(null));
+    if (this.stopped) return;
+    this.deps.health.setChecks(checks.body, checks.filtered);
+    this.deps.health.setServices(services);
+    this.deliver(services);
+    this.armExpiry();
   }
 
-  private async watchChecks(node: string): Promise<void> {
-    let index: string | null = null;
-    while (!this.stopped) {
-      const started = this.deps.now();
-      try {
-        const a = await this.deps.api.nodeChecks(node, { index, waitMs: this.cfg.wait });
-        if (this.stopped) return;
-        this.reached("health");
-        const changed = index === null || a.index !== index;
-        const next = nextIndex(index, a.index);
-        if (changed) {
-          this.deps.health.setChecks(a.body);
-          this.deps.onChecks();
-        } else this.deps.health.answered();
-        index = next;
-        if ((!changed || next === null) && this.deps.now() - started < 100) await this.sleep(this.cfg.interval);
-      } catch (e) {
-        if (this.stopped) return;
-        this.failed(e, "health");
-        index = null;
-        await this.sleep(this.cfg.interval);
+  private onChecks(a: Answer<HealthCheck[]>, fresh: boolean): void {
+    this.rx.headers(a);
+    this.rx.reached("health");
+    if (fresh) {
+      this.deps.health.setChecks(a.body, a.filtered);
+      this.deps.onChecks();
+    } else this.deps.health.answered();
+    this.armExpiry();
+  }
+
+  /**
+   * The services of an answer, and those Consul now hides from the token
+   * though the agent still has them. Without the ACL header, what is
+   * missing is gone.
+   */
+  private async keepHidden(visible: readonly ConsulService[], filtered: boolean): Promise<ConsulService[]> {
+    const ids = new Set(visible.map((s) => s.id));
+    const kept: ConsulService[] = [];
+    if (filtered) {
+      const tags = { tag: this.cfg.tag, allowExec: this.cfg.allowExec };
+      for (const prev of this.known.values()) {
+        if (ids.has(prev.id) || !isOurs(prev, tags)) continue;
+        let where: LocalService;
+        try {
+          where = await this.deps.api.localService(prev.id);
+        } catch {
+          where = "hidden"; // cannot tell: keep it, as in an outage
+        }
+        if (where === "absent") continue;
+        kept.push(prev);
+        if (this.hiddenLogged.has(prev.id)) continue;
+        this.hiddenLogged.add(prev.id);
+        this.deps.log.warn("consul_service_hidden", {
+          service: prev.id,
+          hint: `Consul's answer no longer shows it to this token (X-Consul-Results-Filtered-By-ACLs) but the agent still has it: kept; its consul checks hold ${this.cfg.hold} ms`,
+        });
       }
     }
+    const hidden = new Set(kept.map((s) => s.id));
+    for (const id of [...this.hiddenLogged]) if (!hidden.has(id)) this.hiddenLogged.delete(id);
+    this.deps.health.setHidden(hidden);
+    this.status.hidden = hidden.size;
+    const all = [...visible, ...kept];
+    this.known = new Map(all.map((s) => [s.id, s]));
+    return all;
   }
 
   private deliver(services: readonly ConsulService[]): void {
@@ -176,88 +216,35 @@ export class ConsulDiscovery {
     }
   }
 
-  private notVisible(node: string): string {
-    return (
-      `node ${node} is not in Consul's answer: wrong consul.node, or the token (${this.cfg.tokenFrom ?? "none given"}) lacks node:read` +
-      " (Consul hides what a token may not read instead of refusing)"
-    );
-  }
-
-  private aclWarnings(a: Answer<unknown>): void {
-    if (a.aclPolicy === "deny" && this.cfg.token === null) {
-      this.warnOnce("no_token", "consul_acl_no_token", { hint: "Consul's ACL default policy is deny and no token is set (consul.token or CONSUL_HTTP_TOKEN): its answers will be empty" });
-    }
-    if (a.filtered) this.warnOnce("filtered", "consul_acl_filtered", { hint: "Consul hid entries this token may not read", token: this.cfg.tokenFrom ?? "none" });
-  }
-
-  private warnOnce(key: string, event: string, fields: Record<string, unknown>): void {
-    if (this.warned.has(key)) return;
-    this.warned.add(key);
-    this.deps.log.warn(event, fields);
-  }
-
-  private reached(what: string): void {
-    this.failing.delete(what);
-    // One query answering while the other fails (ACLs) is no recovery: no log flapping every retry.
-    if (this.failing.size > 0) return;
-    const s = this.status;
-    if (s.reachable === false) {
-      this.deps.log.info("consul_reachable", { after_ms: s.since === null ? null : Math.round(this.deps.now() - s.since), errors: s.errors });
-    }
-    s.reachable = true;
-    s.since = null;
-    s.lastError = null;
-    this.logged = null;
-  }
-
   private failed(e: unknown, what: string): void {
-    const s = this.status;
-    const message = describe(e);
-    this.failing.add(what);
-    s.errors++;
-    s.lastError = `${what}: ${message}`;
-    if (s.reachable !== false) {
-      s.since = this.deps.now();
-      // When the hold ends, `consul` checks fail: let them run then, not at their next interval.
-      const holdEnd = setTimeout(() => this.status.reachable === false && !this.stopped && this.deps.onChecks(), this.cfg.hold + 1);
-      holdEnd.unref();
-    }
-    s.reachable = false;
+    if (this.stopped) return;
+    this.rx.failed(e, what, this.apps);
     this.deps.health.lost();
-    // Once per outage, and again only if the kind of cause changes (the
-    // agent down, then up but refusing the token): not once per retry.
-    const kind = e instanceof NotVisible ? "not_visible" : typeof (e as { statusCode?: unknown })?.statusCode === "number" ? `http ${(e as { statusCode: number }).statusCode}` : "network";
-    if (this.logged === kind) {
-      this.deps.log.debug("consul_retry", { query: what, error: message });
-      return;
-    }
-    this.logged = kind;
-    this.deps.log.error(e instanceof NotVisible ? "consul_not_visible" : "consul_unreachable", {
-      query: what,
-      error: message,
-      keeping_apps: this.apps,
-      retry_ms: this.cfg.interval,
-      consul_checks_hold_ms: this.cfg.hold,
-    });
+    this.armExpiry();
+  }
+
+  /** When a held `consul` result runs out, the apps are checked then, not at their next interval. */
+  private armExpiry(): void {
+    const at = this.deps.health.nextExpiry();
+    if (this.stopped || at === null || (this.expiry !== null && this.expiry.at === at)) return;
+    if (this.expiry) this.clock.clearTimeout(this.expiry.handle);
+    const handle = this.clock.setTimeout(() => {
+      this.expiry = null;
+      if (!this.stopped) this.deps.onChecks();
+    }, Math.max(0, at - this.clock.now()) + 1);
+    this.expiry = { at, handle };
   }
 
   private sleep(ms: number): Promise<void> {
     if (this.stopped) return Promise.resolve();
     return new Promise((resolve) => {
       const wake = () => {
-        clearTimeout(t);
+        this.clock.clearTimeout(handle);
         this.sleepers.delete(wake);
         resolve();
       };
-      const t = setTimeout(wake, ms);
+      const handle = this.clock.setTimeout(wake, ms);
       this.sleepers.add(wake);
     });
   }
-}
-
-function describe(e: unknown): string {
-  const err = e as { message?: string; code?: string; statusCode?: number };
-  const msg = typeof err?.message === "string" && err.message !== "" ? err.message : String(e);
-  const status = typeof err?.statusCode === "number" ? `HTTP ${err.statusCode}: ` : "";
-  return `${status}${err?.code && !msg.includes(err.code) ? `${err.code} ` : ""}${msg}`.slice(0, 300);
 }

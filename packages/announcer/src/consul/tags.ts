@@ -1,7 +1,8 @@
 // A Consul service and its tags → an app, or why it is skipped. Pure.
 //
-// A service is ours when it carries the configured tag (default `exacast`)
-// or GoCast's `enable_gocast`. Its tags then say:
+// A service is ours when it is a typical service (not a sidecar or gateway)
+// and carries the configured tag (default `exacast`) or GoCast's
+// `enable_gocast`. Its tags then say:
 //   exacast_vip=<prefix>      required (repeatable); GoCast: gocast_vip=
 //   exacast_port=<port>       repeatable; default the service's Port
 //   exacast_check=consul | tcp:<host:port> | http:<url> | exec:<command>
@@ -25,6 +26,8 @@ export interface ConsulService {
   readonly tags: readonly string[];
   /** 0: none. */
   readonly port: number;
+  /** Consul's Kind: "" (or absent) for a typical service; connect-proxy, mesh-gateway, … otherwise. */
+  readonly kind?: string;
 }
 
 export interface TagOptions {
@@ -54,8 +57,23 @@ export function consulAppName(id: string): string {
   return `consul-${cleaned.slice(0, 48)}-${hash}`;
 }
 
-export function isOurs(svc: ConsulService, opts: TagOptions): boolean {
+/** Tagged for us. Any kind: see isTypical. */
+export function isTagged(svc: ConsulService, opts: TagOptions): boolean {
   return svc.tags.includes(opts.tag) || svc.tags.includes(GOCAST_TAG);
+}
+
+/**
+ * A typical service (Kind ""). A Connect sidecar copies its parent's tags
+ * (agent/sidecar_service.go) and listens on a proxy port (21000+): taking it
+ * as an app would put a second app on the parent's VIP. Gateways are Consul's
+ * infrastructure too. None of them is an app.
+ */
+export function isTypical(svc: ConsulService): boolean {
+  return (svc.kind ?? "") === "";
+}
+
+export function isOurs(svc: ConsulService, opts: TagOptions): boolean {
+  return isTypical(svc) && isTagged(svc, opts);
 }
 
 /** `exacast_check=` value → a check as in the config, or a problem. */
@@ -72,7 +90,7 @@ function exacastCheck(value: string, svc: ConsulService, opts: TagOptions): Reco
   return "expected consul, tcp:<host:port>, http:<url> or exec:<command>";
 }
 
-/** null: not ours (no tag). */
+/** null: not ours (no tag, or not a typical service). */
 export function serviceApp(svc: ConsulService, opts: TagOptions): ServiceApp | null {
   if (!isOurs(svc, opts)) return null;
   const problems: string[] = [];

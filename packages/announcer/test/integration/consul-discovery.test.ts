@@ -2,73 +2,10 @@
 // loopback, blocking queries and ACLs included), through the `consul` npm
 // client, into an app registry.
 
-import { createLogger } from "@exacast/core";
-import { afterEach, describe, expect, it } from "vitest";
-import { startConsulEmulator, type ConsulEmulator } from "../../../../test/consul-emulator/index.js";
+import { describe, expect, it } from "vitest";
 import { waitFor } from "../../../../test/harness/wait.js";
-import type { ConsulConfig } from "../../src/config.js";
-import type { Globals } from "../../src/model.js";
 import { DEFAULT_TIMERS } from "../../src/model.js";
-import { ConsulApps } from "../../src/consul/apps.js";
-import { createConsulApi } from "../../src/consul/client.js";
-import { ConsulDiscovery } from "../../src/consul/discovery.js";
-import { ConsulHealth } from "../../src/consul/health.js";
-import { AppRegistry } from "../../src/registry.js";
-
-const TOKEN = "discovery-test-token";
-const globals: Globals = { communityAsn: 12345, nextHop: "self", timers: DEFAULT_TIMERS, communities: [], med: null, localPref: null };
-
-interface Setup {
-  consul: ConsulEmulator;
-  registry: AppRegistry;
-  health: ConsulHealth;
-  discovery: ConsulDiscovery;
-  logs: string[];
-  checksChanged: number;
-}
-
-let open: Setup | null = null;
-afterEach(async () => {
-  open?.discovery.stop();
-  await open?.consul.close();
-  open = null;
-});
-
-async function setup(over: Partial<ConsulConfig> = {}, emulator: { aclToken?: string } = { aclToken: TOKEN }): Promise<Setup> {
-  const consul = await startConsulEmulator({ node: "edge1", ...emulator });
-  const cfg: ConsulConfig = {
-    address: { secure: false, host: consul.host, port: consul.port },
-    node: null,
-    token: TOKEN,
-    tokenFrom: "config",
-    tag: "exacast",
-    interval: 100,
-    wait: 5000,
-    hold: 30_000,
-    allowExec: false,
-    ...over,
-  };
-  const logs: string[] = [];
-  const log = createLogger({ program: "t", level: "debug", write: (l) => logs.push(l) });
-  const registry = new AppRegistry(() => performance.now());
-  registry.upsert({ name: "static", source: "config", vips: [], ports: [], checks: [], timers: DEFAULT_TIMERS, communities: [], med: null, localPref: null });
-  const health = new ConsulHealth(cfg.hold, () => performance.now());
-  const apps = new ConsulApps(registry, { tag: cfg.tag, allowExec: false }, { globals, baseDir: "/", rules: { consul: true, exec: false } }, log);
-  const s: Setup = { consul, registry, health, logs, checksChanged: 0, discovery: null as unknown as ConsulDiscovery };
-  s.discovery = new ConsulDiscovery(cfg, {
-    api: createConsulApi(cfg),
-    health,
-    log,
-    now: () => performance.now(),
-    sink: (services) => apps.sync(services),
-    onChecks: () => s.checksChanged++,
-  });
-  open = s;
-  return s;
-}
-
-const consulApps = (r: AppRegistry) =>
-  [...r.entries()].filter((e) => e.spec.source === "consul").map((e) => `${e.spec.name} ${e.spec.vips.map((v) => v.text).join(",")} ${e.spec.ports.join(",")}`);
+import { consulApps, setup } from "./consul-fixture.js";
 
 describe("Consul discovery", () => {
   it("finds the node, turns tagged services into apps, and follows registrations within a blocking query", async () => {
@@ -159,5 +96,68 @@ describe("Consul discovery", () => {
     s.discovery.start();
     await waitFor(() => s.logs.some((l) => l.includes("consul_unreachable")), { what: "the 403", timeout: 3000 });
     expect(s.logs.find((l) => l.includes("consul_unreachable"))).toMatch(/HTTP 403: ACL not found/);
+  });
+});
+
+describe("which node, with the least privilege", () => {
+  const READER = { rules: { node: { edge1: "read" as const }, service_prefix: { "": "read" as const }, agent: { edge1: "read" as const } } };
+  const found = async (s: Awaited<ReturnType<typeof setup>>) => {
+    s.discovery.start();
+    await waitFor(() => s.discovery.status.node !== null && consulApps(s.registry).length === 1, { what: "the node and its app", timeout: 5000 });
+    return s.logs.find((l) => l.includes("consul_node"));
+  };
+  const webTagged = (s: Awaited<ReturnType<typeof setup>>) =>
+    s.consul.registerService({ ID: "web-1", Name: "web", Tags: ["exacast", "exacast_vip=10.1.1.1/32"], Check: { CheckID: "web-ttl", TTL: "30s", Status: "passing" } });
+
+  it("node:read, service:read and agent:read: the name comes from /v1/agent/self", async () => {
+    const s = await setup({ token: "reader" }, { aclTokens: { reader: READER } });
+    webTagged(s);
+    expect(await found(s)).toMatch(/node=edge1 from=\/v1\/agent\/self/);
+    expect(s.health.verdict("web-1").ok).toBe(true);
+  });
+
+  it("a node identity (no agent:read): /v1/agent/self answers 403, the name comes from the agent's checks", async () => {
+    const s = await setup({ token: "node-id" }, { aclTokens: { "node-id": { nodeIdentities: ["edge1"] } } });
+    webTagged(s);
+    expect(await found(s)).toMatch(/node=edge1 from="\/v1\/agent\/checks \(the token lacks agent:read\)"/);
+    expect(s.consul.requests.filter((r) => r.path === "/v1/agent/self").map((r) => r.status)).toEqual([403]);
+    expect(s.logs.filter((l) => /ERROR/.test(l))).toEqual([]);
+  });
+
+  it("a service identity on an agent with no check it may read: the host name, if Consul has that node", async () => {
+    const s = await setup({ token: "svc-id" }, { aclTokens: { "svc-id": { serviceIdentities: ["web"] } } }, "edge1");
+    s.consul.registerService({ ID: "web-1", Name: "web", Tags: ["exacast", "exacast_vip=10.1.1.1/32"] });
+    expect(await found(s)).toMatch(/node=edge1 from="the host name/);
+  });
+
+  it("no way to tell: one error saying to set consul.node, retried with back-off", async () => {
+    const s = await setup({ token: "svc-id" }, { aclTokens: { "svc-id": { serviceIdentities: ["web"] } } }, "elsewhere");
+    s.discovery.start();
+    await waitFor(() => s.discovery.status.errors >= 3, { what: "three tries", timeout: 5000 });
+    expect(s.logs.filter((l) => /ERROR consul_unreachable .*set consul\.node or CONSUL_NODE/.test(l))).toHaveLength(1);
+    const tries = s.consul.requests.filter((r) => r.path === "/v1/agent/self").map((r) => r.ms);
+    expect(tries.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("with consul.node set (in any case: Consul's node names are not case-sensitive) /v1/agent/self is never asked", async () => {
+    const s = await setup({ token: "svc-id", node: "EDGE1" }, { aclTokens: { "svc-id": { serviceIdentities: ["web"] } } });
+    webTagged(s);
+    s.discovery.start();
+    await waitFor(() => consulApps(s.registry).length === 1, { what: "the app", timeout: 5000 });
+    expect(s.health.verdict("web-1")).toEqual({ ok: true, reason: "1 check passing" });
+    expect(s.consul.requests.some((r) => r.path.startsWith("/v1/agent/self"))).toBe(false);
+    expect(s.consul.requests.some((r) => r.path === "/v1/catalog/node/EDGE1" && r.query.includes("stale"))).toBe(true);
+  });
+});
+
+describe("what is an app", () => {
+  it("a Connect sidecar copies its parent's tags but is not an app: one app, on the parent's port", async () => {
+    const s = await setup();
+    s.consul.registerService({ ID: "web-1", Name: "web", Port: 8443, Tags: ["exacast", "exacast_vip=10.1.1.1/32"], Connect: { SidecarService: {} } });
+    s.discovery.start();
+    await waitFor(() => s.discovery.status.updates >= 1, { what: "the first update", timeout: 3000 });
+    expect(s.discovery.status.services).toBe(3); // consul, web-1, web-1-sidecar-proxy
+    expect(consulApps(s.registry)).toEqual(["consul-web-1 10.1.1.1/32 8443"]);
+    expect(s.logs.some((l) => /consul_service_ignored service=web-1-sidecar-proxy kind=connect-proxy/.test(l))).toBe(true);
   });
 });
