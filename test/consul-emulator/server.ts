@@ -21,6 +21,8 @@ export interface LoggedRequest {
   tokenSource: TokenSource;
   status: number;
   ms: number;
+  /** Date.now() when it was answered. */
+  at: number;
 }
 
 export interface HttpOptions {
@@ -115,7 +117,7 @@ export class HttpFront {
       reply = e instanceof HttpError ? { status: e.status, text: e.message } : { status: 500, text: String((e as Error).message ?? e) };
     }
     const log = this.opts.log;
-    log.push({ method: req.method ?? "", path: url.pathname, query: url.search, token, tokenSource: source, status: reply.status ?? 200, ms: Date.now() - started });
+    log.push({ method: req.method ?? "", path: url.pathname, query: url.search, token, tokenSource: source, status: reply.status ?? 200, ms: Date.now() - started, at: Date.now() });
     if (log.length > 5000) log.splice(0, log.length - 5000);
     if (res.destroyed || res.headersSent) return;
     this.write(res, reply, query.has("pretty"));
