@@ -142,13 +142,22 @@ describe("held results", () => {
     at(1000);
     h.setHidden(new Set(["api-1"]));
     h.setChecks([serf(), chk("web-ttl", "web-1", "passing")], true);
-    expect(h.verdict("api-1")).toEqual({ ok: true, reason: "1 check passing (held: hidden by ACLs for 0s)" });
+    expect(h.verdict("api-1")).toEqual({ ok: true, reason: "1 check passing (held: hidden from this token by ACLs for 0s)" });
     expect(h.nextExpiry()).toBe(11_000);
     at(11_000);
-    expect(h.verdict("api-1")).toEqual({ ok: false, reason: 'service "api-1" hidden from this token by ACLs for 10s (last results are held 10s)' });
+    expect(h.verdict("api-1")).toEqual({ ok: false, reason: 'service "api-1": hidden from this token by ACLs for 10s (last results are held 10s)' });
     expect(h.verdict("web-1").ok).toBe(true);
     h.setHidden(new Set());
     expect(h.nextExpiry()).toBeNull();
+  });
+
+  it("the checks of a hidden service are its last seen, even when the filtered health answer came first", () => {
+    const { h } = setup();
+    h.setServices([svc(), svc("api-1")]);
+    h.setChecks([serf(), chk("web-ttl", "web-1", "passing"), chk("api-ttl", "api-1", "warning", "slow")]);
+    h.setChecks([serf(), chk("web-ttl", "web-1", "passing")], true); // the checks watch was first
+    h.setHidden(new Set(["api-1"])); // then the services watch finds api-1 hidden
+    expect(h.verdict("api-1")).toEqual({ ok: false, reason: "check api-ttl is warning: slow (held: hidden from this token by ACLs for 0s)" });
   });
 });
 

@@ -37,7 +37,7 @@ export interface Verdict {
   readonly maintenance?: boolean;
 }
 
-type Cause = "unreachable" | "absent" | "unrun";
+type Cause = "unreachable" | "absent";
 
 const secs = (ms: number) => `${Math.round(ms / 100) / 10}s`;
 const unrunCheck = (c: HealthCheck) => c.status === "critical" && c.output === "";
@@ -48,12 +48,14 @@ export class ConsulHealth {
   /** When the current doubt began (null: the data is fresh), and why. */
   private heldSince: number | null = null;
   private cause: Cause | null = null;
-  /** Checks restarted critical that have not run yet → what they said before. */
-  private unrun = new Map<string, HealthCheck>();
+  /** Checks restarted critical that have not run yet → what they said before, and since when in doubt. */
+  private unrun = new Map<string, { was: HealthCheck; since: number }>();
   /** Services hidden by ACLs → since when, and their checks as last seen. */
   private readonly hidden = new Map<string, { since: number; checks: HealthCheck[] }>();
   /** The token may not read the node (a filtered answer without node checks). */
   private nodeHidden = false;
+  /** Each service's checks as last seen: an answer filtered by ACLs may already lack them when the service is found hidden. */
+  private readonly lastSeen = new Map<string, HealthCheck[]>();
 
   constructor(
     private readonly hold: number,
@@ -67,6 +69,8 @@ export class ConsulHealth {
 
   setServices(services: readonly ConsulService[]): void {
     this.services = services;
+    const ids = new Set(services.map((s) => s.id));
+    for (const id of [...this.lastSeen.keys()]) if (!ids.has(id)) this.lastSeen.delete(id);
   }
 
   /** A health answer for the node; `filtered`: X-Consul-Results-Filtered-By-ACLs. */
@@ -85,17 +89,24 @@ export class ConsulHealth {
       else this.doubt("absent");
       return;
     }
+    // Back after an outage or a leave: a check critical with no output has not run since the
+    // agent restarted. It keeps what it said before, counted from when the doubt began.
     const before = new Map((this.checks ?? []).map((c) => [c.checkId, c]));
-    const unrun = new Map<string, HealthCheck>();
+    const unrun = new Map<string, { was: HealthCheck; since: number }>();
     for (const c of checks) {
       if (!unrunCheck(c)) continue;
-      const was = this.unrun.get(c.checkId) ?? (this.heldSince !== null ? before.get(c.checkId) : undefined);
-      if (was && was.status !== "critical") unrun.set(c.checkId, was);
+      const held = this.unrun.get(c.checkId);
+      const was = this.heldSince !== null ? before.get(c.checkId) : undefined;
+      if (held) unrun.set(c.checkId, held);
+      else if (was && was.status !== "critical") unrun.set(c.checkId, { was, since: this.heldSince! });
     }
     this.unrun = unrun;
     this.checks = checks;
-    if (unrun.size > 0) this.doubt("unrun");
-    else this.settle();
+    if (!filtered) this.lastSeen.clear();
+    const groups = new Map<string, HealthCheck[]>();
+    for (const c of checks) if (c.serviceId !== "") groups.set(c.serviceId, [...(groups.get(c.serviceId) ?? []), c]);
+    for (const [id, list] of groups) this.lastSeen.set(id, list);
+    this.settle();
   }
 
   /** A query failed: hold (or keep holding). */
@@ -112,7 +123,7 @@ export class ConsulHealth {
   setHidden(ids: ReadonlySet<string>): void {
     for (const id of [...this.hidden.keys()]) if (!ids.has(id)) this.hidden.delete(id);
     for (const id of ids) {
-      if (!this.hidden.has(id)) this.hidden.set(id, { since: this.now(), checks: (this.checks ?? []).filter((c) => c.serviceId === id) });
+      if (!this.hidden.has(id)) this.hidden.set(id, { since: this.now(), checks: this.lastSeen.get(id) ?? [] });
     }
   }
 
@@ -122,7 +133,7 @@ export class ConsulHealth {
 
   /** When the next held verdict runs out (to check the apps then), or null. */
   nextExpiry(): number | null {
-    const starts = [...(this.heldSince === null ? [] : [this.heldSince]), ...[...this.hidden.values()].map((h) => h.since)];
+    const starts = [...(this.heldSince === null ? [] : [this.heldSince]), ...[...this.hidden.values(), ...this.unrun.values()].map((h) => h.since)];
     return starts.length === 0 ? null : Math.min(...starts) + this.hold;
   }
 
@@ -136,7 +147,6 @@ export class ConsulHealth {
 
   private why(): string {
     if (this.cause === "absent") return `node ${this.node} not in Consul's catalog (the agent left or is restarting)`;
-    if (this.cause === "unrun") return "checks not run yet since the agent restarted";
     return "no answer from Consul";
   }
 
@@ -156,28 +166,36 @@ export class ConsulHealth {
     const byId = typical.filter((s) => s.id === service);
     const instances = byId.length > 0 ? byId : typical.filter((s) => s.name === service);
     if (instances.length === 0) return { ok: false, reason: `service ${JSON.stringify(service)} is not registered on node ${this.node}` };
-    const checks = this.checks!.map((c) => this.unrun.get(c.checkId) ?? c);
     if (this.nodeHidden) {
       return { ok: false, reason: `Consul shows no node checks (serfHealth) for ${this.node}: does the token have node:read?` };
     }
-    const nodeChecks = checks.filter((c) => c.serviceId === "");
-    if (!nodeChecks.some((c) => c.checkId === SERF_HEALTH)) {
+    const ids = new Set(instances.map((s) => s.id));
+    const mine = this.checks!.filter((c) => c.serviceId === "" || ids.has(c.serviceId));
+    if (!mine.some((c) => c.serviceId === "" && c.checkId === SERF_HEALTH)) {
       return { ok: false, reason: `node ${this.node} is not in Consul's catalog (no serfHealth): the agent left, or has not joined` };
     }
-    const ids = new Set(instances.map((s) => s.id));
-    const own = checks.filter((c) => ids.has(c.serviceId));
+    // Results held for this service: its checks not run since a restart, or the whole service hidden by ACLs.
+    let unrunFor: number | null = null;
+    const checks = mine.map((c) => {
+      const u = this.unrun.get(c.checkId);
+      if (!u) return c;
+      unrunFor = Math.max(unrunFor ?? 0, this.now() - u.since);
+      return u.was;
+    });
     let hiddenFor: number | null = null;
     for (const id of ids) {
       const h = this.hidden.get(id);
       if (!h) continue;
-      own.push(...h.checks);
+      checks.push(...h.checks);
       hiddenFor = Math.max(hiddenFor ?? 0, this.now() - h.since);
     }
-    if (hiddenFor !== null && hiddenFor >= this.hold) {
-      return { ok: false, reason: `service ${JSON.stringify(service)} hidden from this token by ACLs for ${secs(hiddenFor)} (last results are held ${secs(this.hold)})` };
+    const held = hiddenFor !== null ? `hidden from this token by ACLs` : unrunFor !== null ? "checks not run yet since the agent restarted" : null;
+    const heldFor = Math.max(hiddenFor ?? 0, unrunFor ?? 0);
+    if (held !== null && heldFor >= this.hold) {
+      return { ok: false, reason: `service ${JSON.stringify(service)}: ${held} for ${secs(heldFor)} (last results are held ${secs(this.hold)})` };
     }
-    const v = judge(nodeChecks, own, this.node);
-    return hiddenFor === null ? v : { ...v, reason: `${v.reason} (held: hidden by ACLs for ${secs(hiddenFor)})` };
+    const v = judge(checks.filter((c) => c.serviceId === ""), checks.filter((c) => c.serviceId !== ""), this.node);
+    return held === null ? v : { ...v, reason: `${v.reason} (held: ${held} for ${secs(heldFor)})` };
   }
 }
 
