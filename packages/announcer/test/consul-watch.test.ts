@@ -38,11 +38,12 @@ function fakeConsul() {
   };
 }
 
-function setup(random = 0.5, retryMs = 1000) {
+function setup(random = 0.5, retryMs = 1000, backsOff?: (e: unknown) => boolean) {
   const clock = new FakeClock();
   const consul = fakeConsul();
   const w = new BlockingWatch<Ans>(
     {
+      ...(backsOff ? { backsOff } : {}),
       fetch: consul.fetch(clock),
       onAnswer: (a, fresh) => void consul.events.push(`${fresh ? "fresh" : "same"} ${a.index}`),
       onFailure: (e) => void consul.events.push(`failed ${(e as Error).message}`),
@@ -145,6 +146,25 @@ describe("BlockingWatch", () => {
     await done;
   });
 
+  it("failures the caller says not to back off from (the local agent not answering) retry every `retry`", async () => {
+    const { clock, consul, w, done } = setup(1, 200, (e) => !/ECONNREFUSED/.test((e as Error).message));
+    await settle();
+    const gaps: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const failedAt = clock.now();
+      await consul.fail("connect ECONNREFUSED 127.0.0.1:8500");
+      await clock.advance(5000);
+      gaps.push(lastQuery(consul).at - failedAt);
+    }
+    const failedAt = clock.now();
+    await consul.fail("HTTP 500: No cluster leader");
+    await clock.advance(5000);
+    gaps.push(lastQuery(consul).at - failedAt);
+    expect(gaps).toEqual([200, 200, 200, 200, 200, 1600]); // the sixth failure in a row, from the servers
+    w.stop();
+    await done;
+  });
+
   it("stop() ends the loop, in a back-off too", async () => {
     const { consul, w, done } = setup();
     await settle();
@@ -166,8 +186,9 @@ describe("the watch's decisions (pure)", () => {
     expect(afterAnswer(s, "18446744073709551615", 200, 1000, 0).state.index).toBe("18446744073709551615");
   });
 
-  it("afterFailure: the next query answers at once, after a back-off with up to 25 % jitter taken off", () => {
+  it("afterFailure: the next query answers at once, after a back-off with up to 25 % jitter taken off; without growth, after `retry`", () => {
     expect(afterFailure({ index: "42", failures: 0, answered: true }, 1000, 0)).toEqual({ state: { index: null, failures: 1, answered: true }, delayMs: 750 });
     expect(afterFailure({ index: null, failures: 40, answered: true }, 1000, 1).delayMs).toBe(8000);
+    expect(afterFailure({ index: null, failures: 40, answered: true }, 1000, 1, false).delayMs).toBe(1000);
   });
 });

@@ -9,7 +9,7 @@
 // false) lets any server answer, so reads go on while the cluster elects a
 // leader. When a query fails (agent down, ACL refusal, the node not in the
 // catalog) the outage is logged once, every known app is kept, and the watch
-// retries with back-off; `consul` checks hold their last result for `hold`,
+// retries (with back-off when the servers answered the error); `consul` checks hold their last result for `hold`,
 // then fail (ConsulHealth). A service that vanishes from an answer Consul
 // filtered by ACLs is kept as long as the agent still has it (a 403, not a
 // 404, on /v1/agent/service/<id>): it cannot be seen, it is not gone.
@@ -41,6 +41,16 @@ export interface DiscoveryDeps {
   readonly sink: (services: readonly ConsulService[]) => number;
   /** The checks changed (or a held result ran out): `consul` checks whose verdict moved may run now. */
   readonly onChecks: () => void;
+}
+
+/**
+ * Answers that are errors (403, 500 "No cluster leader", a node not visible)
+ * come from the servers: retry them with back-off. The local agent not
+ * answering at all (refused, reset) costs nothing to ask again every
+ * `interval`, and a restarted agent is then seen within it.
+ */
+function backsOff(e: unknown): boolean {
+  return e instanceof NotVisible || typeof (e as { statusCode?: unknown })?.statusCode === "number";
 }
 
 export class ConsulDiscovery {
@@ -95,6 +105,7 @@ export class ConsulDiscovery {
         fetch: (q) => this.deps.api.nodeChecks(node, this.query(q.index)),
         onAnswer: (a, fresh) => this.onChecks(a, fresh),
         onFailure: (e) => this.failed(e, "health"),
+        backsOff,
         onReset: reset("health"),
       },
       opts,
@@ -104,6 +115,7 @@ export class ConsulDiscovery {
         fetch: (q) => this.deps.api.nodeServices(node, this.query(q.index)),
         onAnswer: (a, fresh) => this.onServices(node, a, fresh),
         onFailure: (e) => this.failed(e, "catalog"),
+        backsOff,
         onReset: reset("catalog"),
       },
       opts,
@@ -124,7 +136,7 @@ export class ConsulDiscovery {
       } catch (e) {
         if (this.stopped) break;
         this.failed(e, "node");
-        const step = afterFailure(state, this.cfg.interval, (this.deps.random ?? Math.random)());
+        const step = afterFailure(state, this.cfg.interval, (this.deps.random ?? Math.random)(), backsOff(e));
         state = step.state;
         await this.sleep(step.delayMs);
       }

@@ -10,8 +10,9 @@
 //   "reset the index to 0"); an index of 0 blocks on 1 ("never below 1");
 // - answers that come back faster than 100 ms are spaced to 100 ms plus up
 //   to 20 ms of dither, so a misbehaving index can never make a busy loop;
-// - a failure is retried after `retry`, doubling up to 8 × `retry`, with
-//   jitter so many hosts do not come back in step; a success resets that.
+// - a failure is retried after `retry`, doubling up to 8 × `retry` (when
+//   the caller says it should back off), with jitter so many hosts do not
+//   come back in step; a success resets that.
 //
 // The decisions are pure functions of the loop's state (tested on their
 // own); BlockingWatch is the thin loop around them, its time taken from a
@@ -67,10 +68,15 @@ export function afterAnswer(s: WatchState, got: string | null, elapsedMs: number
   return { state: { ...ok, index: next }, fresh, delayMs: spacing, reset: false };
 }
 
-/** After a failure: query at once next time (a blocking query would hide that Consul is back), after a back-off. */
-export function afterFailure(s: WatchState, retryMs: number, random: number): { state: WatchState; delayMs: number } {
+/**
+ * After a failure: query at once next time (a blocking query would hide that
+ * Consul is back), after a back-off. `grow` false keeps the delay at `retry`:
+ * for the local agent not answering at all, where asking costs the cluster
+ * nothing and an agent back from a restart is seen within `retry`.
+ */
+export function afterFailure(s: WatchState, retryMs: number, random: number, grow = true): { state: WatchState; delayMs: number } {
   const failures = s.failures + 1;
-  const base = Math.min(retryMs * 2 ** Math.min(failures - 1, 30), retryMs * MAX_BACKOFF_FACTOR);
+  const base = grow ? Math.min(retryMs * 2 ** Math.min(failures - 1, 30), retryMs * MAX_BACKOFF_FACTOR) : retryMs;
   return { state: { ...s, index: null, failures }, delayMs: Math.round(base * (0.75 + 0.25 * random)) };
 }
 
@@ -84,6 +90,8 @@ export interface WatchSpec<A extends { readonly index: string | null }> {
   /** An answer: `fresh` when its index moved (new data). Throwing makes it a failure. */
   readonly onAnswer: (answer: A, fresh: boolean) => void | Promise<void>;
   readonly onFailure: (error: unknown) => void;
+  /** Whether this failure makes the next wait longer (default: every failure does). */
+  readonly backsOff?: (error: unknown) => boolean;
   /** The index went backwards and the loop starts over. */
   readonly onReset?: (from: string, to: string) => void;
 }
@@ -135,7 +143,7 @@ export class BlockingWatch<A extends { readonly index: string | null }> {
         delay = step.delayMs;
       } catch (e) {
         if (this.stopped) return;
-        const step = afterFailure(this.state, this.opts.retryMs, random());
+        const step = afterFailure(this.state, this.opts.retryMs, random(), this.spec.backsOff?.(e) ?? true);
         this.state = step.state;
         this.spec.onFailure(e);
         delay = step.delayMs;
