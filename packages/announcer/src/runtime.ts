@@ -94,6 +94,7 @@ export class Runtime {
         health,
         log,
         now,
+        ...(opts.clock ? { clock: opts.clock } : {}),
         sink: (services) => apps.sync(services),
         onChecks: () => this.consulChecksChanged(),
       });

@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from "vitest";
 import { afterAnswer, afterFailure, BlockingWatch, INITIAL, type WatchQuery } from "../src/consul/watch.js";
-import { FakeClock, settle } from "./fake-clock.js";
+import { FakeClock, settle } from "@exacast/runtime";
 
 interface Ans {
   index: string | null;

@@ -16,6 +16,7 @@
 
 import { hostname as osHostname } from "node:os";
 import type { Logger } from "@exacast/core";
+import type { Clock } from "@exacast/runtime";
 import type { ConsulConfig } from "../config.js";
 import type { Answer, BlockingQuery, ConsulApi, HealthCheck, LocalService } from "./client.js";
 import type { ConsulHealth } from "./health.js";
@@ -23,7 +24,7 @@ import { resolveNodeName } from "./node-name.js";
 import { NotVisible, Reachability, type DiscoveryStatus } from "./reachability.js";
 import type { ConsulService } from "./tags.js";
 import { isOurs } from "./tags.js";
-import { afterFailure, BlockingWatch, INITIAL, type WatchClock } from "./watch.js";
+import { afterFailure, BlockingWatch, INITIAL } from "./watch.js";
 
 export type { DiscoveryStatus } from "./reachability.js";
 
@@ -33,7 +34,7 @@ export interface DiscoveryDeps {
   readonly log: Logger;
   readonly now: () => number;
   /** Timers (default: the process's, with `now`). */
-  readonly clock?: WatchClock;
+  readonly clock?: Clock;
   readonly random?: () => number;
   /** This host's name, Consul's default node name (default os.hostname()). */
   readonly hostname?: string;
@@ -55,7 +56,7 @@ function backsOff(e: unknown): boolean {
 
 export class ConsulDiscovery {
   private readonly rx: Reachability;
-  private readonly clock: WatchClock;
+  private readonly clock: Clock;
   private stopped = false;
   private readonly watches: BlockingWatch<Answer<unknown>>[] = [];
   private readonly sleepers = new Set<() => void>();
@@ -70,6 +71,7 @@ export class ConsulDiscovery {
     private readonly deps: DiscoveryDeps,
   ) {
     this.rx = new Reachability(cfg, deps.log, deps.now);
+    // Discovery's timers alone never keep the process alive.
     this.clock = deps.clock ?? { now: deps.now, setTimeout: (fn, ms) => setTimeout(fn, ms).unref(), clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) };
   }
 

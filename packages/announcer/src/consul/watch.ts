@@ -18,11 +18,7 @@
 // own); BlockingWatch is the thin loop around them, its time taken from a
 // Clock so tests run it on a fake clock.
 
-export interface WatchClock {
-  now(): number;
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+import type { Clock } from "@exacast/runtime";
 
 export interface WatchState {
   /** The next query's index; null: answer at once. */
@@ -100,7 +96,7 @@ export interface WatchOptions {
   readonly waitMs: number;
   /** First retry after a failure; doubles up to 8×. */
   readonly retryMs: number;
-  readonly clock: WatchClock;
+  readonly clock: Clock;
   readonly random?: () => number;
 }
 
