@@ -16,6 +16,8 @@ export interface ValidUpdate {
   readonly announce: Record<string, Record<string, NlriJson[]>>;
   /** Unicast families only: family → NLRIs. */
   readonly withdraw: Record<string, NlriJson[]>;
+  /** `announce <family>` / `withdraw <family>` of the families not read, in the order zod meets them. */
+  readonly otherFamilies: string[];
 }
 
 // Loose object types of JSON.parse output; every field is checked before use.
@@ -27,14 +29,7 @@ const isU32 = (v: unknown): boolean => typeof v === "number" && Number.isInteger
 const optString = (v: unknown): boolean => v === undefined || typeof v === "string";
 const optU32 = (v: unknown): boolean => v === undefined || isU32(v);
 
-function u32List(v: unknown): boolean {
-  if (v === undefined) return true;
-  if (!Array.isArray(v)) return false;
-  for (const x of v) if (!isU32(x)) return false;
-  return true;
-}
-
-function tupleList(v: unknown, size: 2 | 3, check: (x: unknown) => boolean): boolean {
+function tupleList(v: unknown, size: 2, check: (x: unknown) => boolean): boolean {
   if (v === undefined) return true;
   if (!Array.isArray(v)) return false;
   for (const t of v) {
@@ -44,20 +39,12 @@ function tupleList(v: unknown, size: 2 | 3, check: (x: unknown) => boolean): boo
   return true;
 }
 
+// Origin, AS path and the other attributes exacast only carries are read
+// later, by the readers both paths share (exabgp-attributes.ts).
 function attributesOk(a: unknown): boolean {
   if (a === undefined) return true;
   if (!isObj(a)) return false;
-  if (!optString(a.origin) || !u32List(a["as-path"]) || !u32List(a["as-set"])) return false;
-  if (!optU32(a.med) || !optU32(a["local-preference"])) return false;
-  if (!tupleList(a.community, 2, isU16) || !tupleList(a["large-community"], 3, isU32)) return false;
-  const ext = a["extended-community"];
-  if (ext !== undefined) {
-    if (!Array.isArray(ext)) return false;
-    for (const e of ext) {
-      if (!isObj(e) || (e.value !== undefined && typeof e.value !== "number") || !optString(e.string)) return false;
-    }
-  }
-  return true;
+  return optU32(a.med) && optU32(a["local-preference"]) && tupleList(a.community, 2, isU16);
 }
 
 function nlriListOk(v: unknown): v is NlriJson[] {
@@ -70,6 +57,7 @@ function nlriListOk(v: unknown): v is NlriJson[] {
 }
 
 const UNICAST = new Set(["ipv4 unicast", "ipv6 unicast"]);
+const NONE: string[] = [];
 
 /** The validated parts of a received unicast update, or undefined: ask zod. */
 export function fastUpdate(o: unknown): ValidUpdate | undefined {
@@ -90,10 +78,15 @@ export function fastUpdate(o: unknown): ValidUpdate | undefined {
   if (!isObj(u) || !attributesOk(u.attribute)) return undefined;
   const announce: Record<string, Record<string, NlriJson[]>> = {};
   const withdraw: Record<string, NlriJson[]> = {};
+  const withdrawn: string[] = [];
+  const announced: string[] = [];
   if (u.announce !== undefined) {
     if (!isObj(u.announce)) return undefined;
     for (const family in u.announce) {
-      if (!UNICAST.has(family)) continue;
+      if (!UNICAST.has(family)) {
+        announced.push(`announce ${family}`);
+        continue;
+      }
       const byNh = u.announce[family];
       if (!isObj(byNh)) return undefined;
       for (const nh in byNh) if (!nlriListOk(byNh[nh])) return undefined;
@@ -103,11 +96,15 @@ export function fastUpdate(o: unknown): ValidUpdate | undefined {
   if (u.withdraw !== undefined) {
     if (!isObj(u.withdraw)) return undefined;
     for (const family in u.withdraw) {
-      if (!UNICAST.has(family)) continue;
+      if (!UNICAST.has(family)) {
+        withdrawn.push(`withdraw ${family}`);
+        continue;
+      }
       const list = u.withdraw[family];
       if (!nlriListOk(list)) return undefined;
       withdraw[family] = list;
     }
   }
-  return { peer: addr.peer, attribute: u.attribute as AttributesJson | undefined, announce, withdraw };
+  const otherFamilies = withdrawn.length + announced.length > 0 ? [...withdrawn, ...announced] : NONE;
+  return { peer: addr.peer, attribute: u.attribute as AttributesJson | undefined, announce, withdraw, otherFamilies };
 }

@@ -1,8 +1,9 @@
 // ExaBGP JSON line → small typed events. Never throws: bad input is an error value.
 
 import type { Community, LargeCommunity } from "./community.js";
+import { softAttributeReaders } from "./exabgp-attributes.js";
 import { fastUpdate } from "./exabgp-fast.js";
-import type { AttributesJson, NeighborJson, NlriJson } from "./exabgp-schema.js";
+import type { AttributesJson, NeighborJson, NlriJson, SoftAttribute } from "./exabgp-schema.js";
 import {
   AnnounceFamilySchema,
   EnvelopeSchema,
@@ -15,11 +16,12 @@ import type { Prefix } from "./ip.js";
 import { parseAddress, parseIPv4, parsePrefix } from "./ip.js";
 import type { Result } from "./result.js";
 import { err, ok } from "./result.js";
-import { formatIssues } from "./zod-issues.js";
+import { formatIssues, formatPath } from "./zod-issues.js";
 
 /** Route attributes as exacast keeps them; shared by every prefix of one update. */
 export interface RouteAttributes {
   readonly origin?: string;
+  /** The ASNs of the path's AS_SEQUENCE segments, in order (every ExaBGP's form reads to this). */
   readonly asPath?: readonly number[];
   readonly med?: number;
   readonly localPref?: number;
@@ -33,7 +35,8 @@ export type RouteFamily = "ipv4 unicast" | "ipv6 unicast";
 export type SessionState = "connected" | "up" | "down";
 
 export type ExaEvent =
-  | { kind: "state"; neighbor: string; state: SessionState; reason?: string }
+  /** `stopping`: a `down` ExaBGP wrote because it is itself stopping (see isExabgpStopping). */
+  | { kind: "state"; neighbor: string; state: SessionState; reason?: string; stopping?: true }
   | {
       kind: "announce";
       neighbor: string;
@@ -47,7 +50,22 @@ export type ExaEvent =
   | { kind: "eor"; neighbor: string; family: string }
   | { kind: "notification"; neighbor: string; direction: string; code: number; subcode: number; data: string }
   | { kind: "shutdown" }
-  | { kind: "ignored"; type: string; reason: string };
+  | { kind: "ignored"; type: string; reason: string }
+  /** A part of a message that was read that exacast does not understand or use: left out, the rest kept. */
+  | { kind: "unread"; path: string; reason: string };
+
+/**
+ * What each ExaBGP writes as the reason of the sessions it closes because it
+ * is stopping itself (Peer.shutdown → `_stop("shutting down")`): 4.2 puts the
+ * message in round brackets, 5.0 and 6 in square ones. Other `stop, message`
+ * reasons (`removed`: the neighbor left the config) are real losses. ExaBGP 6
+ * stopped with SIGTERM may write no `down` at all.
+ */
+export const EXABGP_STOPPING_REASONS = ["stop, message (shutting down)", "stop, message [shutting down]"] as const;
+
+export function isExabgpStopping(reason: string | undefined): boolean {
+  return reason !== undefined && EXABGP_STOPPING_REASONS.some((r) => reason.startsWith(r));
+}
 
 /** ExaBGP never writes lines this long; a longer one is refused before JSON.parse. */
 export const MAX_LINE_LENGTH = 1 << 20;
@@ -71,7 +89,7 @@ export function parseMessage(json: unknown): Result<ExaEvent[]> {
   const fast = fastUpdate(json);
   if (fast !== undefined) {
     const peer = cachedAddress(fast.peer);
-    if (peer.ok) return routeEvents(peer.value, fast.attribute, fast.announce, fast.withdraw);
+    if (peer.ok) return routeEvents(peer.value, fast.attribute, fast.announce, fast.withdraw, fast.otherFamilies);
   }
   return parseMessageWithZod(json);
 }
@@ -116,6 +134,7 @@ function stateEvent(neighbor: string, nb: NeighborJson): Result<ExaEvent[]> {
   if (!STATES.has(nb.state)) return ok([{ kind: "ignored", type: "state", reason: `state ${nb.state}` }]);
   const ev: ExaEvent = { kind: "state", neighbor, state: nb.state as SessionState };
   if (nb.reason !== undefined) ev.reason = nb.reason;
+  if (nb.state === "down" && isExabgpStopping(nb.reason)) ev.stopping = true;
   return ok([ev]);
 }
 
@@ -134,19 +153,26 @@ function updateEvents(neighbor: string, message: unknown): Result<ExaEvent[]> {
   const u = m.data.update;
   const announce: Record<string, Record<string, NlriJson[]>> = {};
   const withdraw: Record<string, NlriJson[]> = {};
+  const others: string[] = [];
   for (const [family, raw] of Object.entries(u.withdraw ?? {})) {
-    if (FAMILIES[family] === undefined) continue;
+    if (FAMILIES[family] === undefined) {
+      others.push(`withdraw ${family}`);
+      continue;
+    }
     const list = WithdrawFamilySchema.safeParse(raw);
     if (!list.success) return err(`update: ${formatIssues(list.error, ["withdraw", family]).join("; ")}`);
     withdraw[family] = list.data;
   }
   for (const [family, raw] of Object.entries(u.announce ?? {})) {
-    if (FAMILIES[family] === undefined) continue;
+    if (FAMILIES[family] === undefined) {
+      others.push(`announce ${family}`);
+      continue;
+    }
     const byNexthop = AnnounceFamilySchema.safeParse(raw);
     if (!byNexthop.success) return err(`update: ${formatIssues(byNexthop.error, ["announce", family]).join("; ")}`);
     announce[family] = byNexthop.data;
   }
-  return routeEvents(neighbor, u.attribute, announce, withdraw);
+  return routeEvents(neighbor, u.attribute, announce, withdraw, others);
 }
 
 /** Events of a validated update (unicast families only in `announce`/`withdraw`). */
@@ -155,6 +181,7 @@ function routeEvents(
   attribute: AttributesJson | undefined,
   announce: Record<string, Record<string, NlriJson[]>>,
   withdraw: Record<string, NlriJson[]>,
+  otherFamilies: readonly string[],
 ): Result<ExaEvent[]> {
   const events: ExaEvent[] = [];
   // A BGP UPDATE's withdrawn routes are processed before its NLRI (RFC 4271 §9).
@@ -167,6 +194,7 @@ function routeEvents(
     }
   }
   let attrs: RouteAttributes | undefined;
+  let unread: ExaEvent[] = [];
   for (const family in announce) {
     const fam = FAMILIES[family]!;
     const byNexthop = announce[family]!;
@@ -176,7 +204,7 @@ function routeEvents(
       for (const entry of byNexthop[nh]!) {
         const r = nlriOf(entry, fam, `announce.${family}`);
         if (!r.ok) return r;
-        attrs ??= attributesOf(attribute);
+        if (attrs === undefined) ({ attrs, unread } = attributesOf(attribute));
         events.push({
           kind: "announce",
           neighbor,
@@ -189,8 +217,15 @@ function routeEvents(
       }
     }
   }
-  return ok(events);
+  for (const f of otherFamilies) {
+    const [verb, ...family] = f.split(" ");
+    events.push({ kind: "unread", path: formatPath([...UPDATE_PATH, verb!, family.join(" ")]), reason: "family not read (exacast holds ipv4 and ipv6 unicast)" });
+  }
+  return ok(unread.length > 0 ? [...events, ...unread] : events);
 }
+
+const UPDATE_PATH = ["neighbor", "message", "update"];
+const SOFT: readonly SoftAttribute[] = ["origin", "as-path", "as-set", "large-community", "extended-community"];
 
 function nlriOf(
   entry: NlriJson,
@@ -215,16 +250,27 @@ const NO_ATTRIBUTES: RouteAttributes = Object.freeze({
   extendedCommunities: [],
 });
 
-function attributesOf(a: AttributesJson | undefined): RouteAttributes {
-  if (!a) return NO_ATTRIBUTES;
+function attributesOf(a: AttributesJson | undefined): { attrs: RouteAttributes; unread: ExaEvent[] } {
+  if (!a) return { attrs: NO_ATTRIBUTES, unread: [] };
   const out: { -readonly [K in keyof RouteAttributes]: RouteAttributes[K] } = {
     communities: a.community ?? [],
-    largeCommunities: a["large-community"] ?? [],
-    extendedCommunities: (a["extended-community"] ?? []).map((e) => e.string ?? String(e.value ?? "")),
+    largeCommunities: [],
+    extendedCommunities: [],
   };
-  if (a.origin !== undefined) out.origin = a.origin;
-  if (a["as-path"] !== undefined) out.asPath = a["as-path"];
+  const unread: ExaEvent[] = [];
+  for (const name of SOFT) {
+    if (a[name] === undefined) continue;
+    const r = softAttributeReaders[name](a[name]);
+    if (!r.ok) {
+      unread.push({ kind: "unread", path: formatPath([...UPDATE_PATH, "attribute", name]), reason: r.error });
+      continue;
+    }
+    if (name === "origin") out.origin = r.value as string;
+    else if (name === "as-path") out.asPath = r.value as number[];
+    else if (name === "large-community") out.largeCommunities = r.value as LargeCommunity[];
+    else if (name === "extended-community") out.extendedCommunities = r.value as string[];
+  }
   if (a.med !== undefined) out.med = a.med;
   if (a["local-preference"] !== undefined) out.localPref = a["local-preference"];
-  return out;
+  return { attrs: out, unread };
 }

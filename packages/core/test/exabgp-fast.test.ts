@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseMessage, parseMessageWithZod } from "../src/exabgp-parse.js";
@@ -8,7 +8,10 @@ const load = (name: string) =>
     .split("\n")
     .filter(Boolean)
     .map((l) => JSON.parse(l) as unknown);
-const seeds = [...load("exabgp-4.2-route-server-session.ndjson"), ...load("exabgp-4.2-addpath-eor.ndjson")];
+// Every capture: ExaBGP 4.2, 5.0 and 6 (API v4 and v6) through every router.
+const seeds = readdirSync(new URL("../../../test/fixtures/", import.meta.url))
+  .filter((f) => f.endsWith(".ndjson"))
+  .flatMap(load);
 
 type Path = (string | number)[];
 function paths(v: unknown, at: Path = [], out: Path[] = []): Path[] {

@@ -25,6 +25,8 @@ function brief(e: ExaEvent): string {
       return "shutdown";
     case "ignored":
       return `ignored ${e.type}`;
+    case "unread":
+      return `unread ${e.path}`;
   }
 }
 
@@ -128,7 +130,7 @@ describe("parseMessage shapes ExaBGP also writes", () => {
 
   it("ignores other families, sent updates and unknown message types", () => {
     const flow = parseMessage(update({ announce: { "ipv4 flow": { "no-nexthop": [{ "destination-ipv4": ["10.0.0.1/32"] }] } } }));
-    expect(flow).toEqual({ ok: true, value: [] });
+    expect(flow).toEqual({ ok: true, value: [{ kind: "unread", path: 'neighbor.message.update.announce["ipv4 flow"]', reason: expect.stringContaining("family not read") }] });
     const sent = parseMessage(envelope({ neighbor: { ...envelope({}).neighbor, direction: "send", message: { update: {} } } }));
     expect(sent.ok && sent.value[0]).toMatchObject({ kind: "ignored" });
     expect(parseMessage(envelope({ type: "keepalive" }))).toMatchObject({ ok: true, value: [{ kind: "ignored", type: "keepalive" }] });
