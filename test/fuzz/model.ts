@@ -37,9 +37,11 @@ export interface ModelServices {
   ports: number[];
 }
 
-// ExaBGP's reason for the sessions it closes on its way down: the listener
-// keeps those routes (the services did not go away, ExaBGP did).
-const STOPPING = "stop, message (shutting down)";
+// ExaBGP's reason for the sessions it closes on its way down (4.2: round
+// brackets, 5.0 and 6: square ones), and any down after its `shutdown`
+// notification (until a session comes up again): the listener keeps those routes (the services did not go
+// away, ExaBGP did).
+const STOPPING = ["stop, message (shutting down)", "stop, message [shutting down]"];
 
 export type ModelOutcome = "changed" | "unchanged" | "refused";
 
@@ -47,6 +49,7 @@ export class ReferenceModel {
   readonly routes = new Map<string, ModelRoute>();
   valid = 0;
   refused = 0;
+  private exabgpStopping = false;
 
   constructor(private readonly asn = 12345) {}
 
@@ -94,8 +97,12 @@ export class ReferenceModel {
       }
       case "withdraw":
         return this.routes.delete(`${ev.neighbor}|${ev.prefix.text}|${ev.pathId}`);
+      case "shutdown":
+        this.exabgpStopping = true;
+        return false;
       case "state": {
-        if (ev.state !== "down" || (ev.reason ?? "").startsWith(STOPPING)) return false;
+        if (ev.state !== "down") this.exabgpStopping = false;
+        if (ev.state !== "down" || this.exabgpStopping || STOPPING.some((s) => (ev.reason ?? "").startsWith(s))) return false;
         let changed = false;
         for (const [k, r] of this.routes) if (r.neighbor === ev.neighbor) changed = this.routes.delete(k) || changed;
         return changed;

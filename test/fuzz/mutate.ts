@@ -2,7 +2,7 @@
 // way a broken peer, a truncated pipe or a hostile writer could. Deterministic
 // (seeded) so a failing case can be replayed and kept as a test.
 
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { repoRoot } from "../harness/paths.js";
 
 export type Random = () => number;
@@ -22,9 +22,9 @@ export function seeded(seed: number): Random {
 const pick = <T>(r: Random, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 const int = (r: Random, n: number) => Math.floor(r() * n);
 
-/** Every line of every capture in test/fixtures. */
+/** Every line of every capture in test/fixtures (ExaBGP 4.2, 5.0 and 6, every router). */
 export function captureLines(): string[] {
-  const files = ["exabgp-4.2-route-server-session.ndjson", "exabgp-4.2-addpath-eor.ndjson"];
+  const files = readdirSync(`${repoRoot}/test/fixtures`).filter((f) => f.endsWith(".ndjson")).sort();
   return files.flatMap((f) => readFileSync(`${repoRoot}/test/fixtures/${f}`, "utf8").split("\n").filter(Boolean));
 }
 

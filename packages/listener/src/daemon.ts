@@ -226,6 +226,8 @@ export class ListenerDaemon {
         this.log.info("notification", { neighbor, code, subcode, data });
       },
       shutdown: () => this.log.info("exabgp_shutdown"),
+      unread: (path: string, reason: string) => this.log.warn("message_part_unread", { path, reason, kept: "the rest of the message", reported: "once" }),
+      ignored: (type: string, reason: string) => this.log.info("message_ignored", { type, reason, reported: "once" }),
     };
   }
 

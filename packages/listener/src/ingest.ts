@@ -6,9 +6,8 @@ import { parseLine, parseMessage } from "@exacast/core";
 import { Prefilter } from "./prefilter.js";
 import type { AnnounceResult, Rib } from "./rib.js";
 
-// What ExaBGP 4.2 writes as the reason of each session it closes on its way
-// down (Peer.shutdown): the services did not go away, ExaBGP did.
-const EXABGP_STOPPING = /^stop, message \(shutting down\)/;
+/** Each distinct part not understood is reported once; after this many, no more (they are counted). */
+const UNREAD_KEYS = 256;
 
 export type RejectReason = "too_long" | "not_json" | "not_exabgp";
 
@@ -25,6 +24,10 @@ export interface IngestHooks {
   eor?(neighbor: string, family: string): void;
   notification?(neighbor: string, code: number, subcode: number, data: string): void;
   shutdown?(): void;
+  /** A part of a message was not understood (left out, the rest kept): once per path and reason. */
+  unread?(path: string, reason: string): void;
+  /** A message of a type (or direction) exacast does not use: once per type and reason. */
+  ignored?(type: string, reason: string): void;
 }
 
 export interface IngestStats {
@@ -33,6 +36,9 @@ export interface IngestStats {
   skipped: number;
   rejected: Record<RejectReason, number>;
   refused: number;
+  /** Parts of messages not understood, and messages not used. */
+  unread: number;
+  ignored: number;
 }
 
 export interface IngestOptions {
@@ -44,8 +50,11 @@ export interface IngestOptions {
 }
 
 export class Ingest {
-  readonly stats: IngestStats = { lines: 0, skipped: 0, rejected: { too_long: 0, not_json: 0, not_exabgp: 0 }, refused: 0 };
+  readonly stats: IngestStats = { lines: 0, skipped: 0, rejected: { too_long: 0, not_json: 0, not_exabgp: 0 }, refused: 0, unread: 0, ignored: 0 };
   private readonly prefilter: Prefilter;
+  private readonly reported = new Set<string>();
+  /** ExaBGP said it is shutting down: every session it closes from now on (until one comes up) is its own doing. */
+  private exabgpStopping = false;
 
   constructor(
     private readonly rib: Rib,
@@ -119,11 +128,17 @@ export class Ingest {
         if (ev.state === "down") {
           // When ExaBGP stops, the files keep the routes they were rendered with
           // (as consul-template keeps its last render when Consul goes away)
-          // instead of being emptied just before the listener exits.
-          const stopping = EXABGP_STOPPING.test(ev.reason ?? "");
+          // instead of being emptied just before the listener exits. ExaBGP
+          // says so by the reason of each down (its wording per version: core's
+          // isExabgpStopping), or by `shutdown` before them.
+          const stopping = ev.stopping === true || this.exabgpStopping;
           const period = this.rib.sessionDown(ev.neighbor, stopping || this.opts.staleGraceMs > 0, this.now());
           if (period > 0) this.hooks.staleStarted?.(ev.neighbor, stopping, period);
-        } else this.rib.setState(ev.neighbor, ev.state);
+        } else {
+          // A session coming up: whatever `shutdown` said, this ExaBGP runs.
+          this.exabgpStopping = false;
+          this.rib.setState(ev.neighbor, ev.state);
+        }
         this.hooks.state?.(ev.neighbor, ev.state, ev.reason);
         return;
       case "eor":
@@ -133,10 +148,23 @@ export class Ingest {
         this.hooks.notification?.(ev.neighbor, ev.code, ev.subcode, ev.data);
         return;
       case "shutdown":
+        this.exabgpStopping = true;
         this.hooks.shutdown?.();
         return;
+      case "unread":
+        this.stats.unread++;
+        if (this.firstTime(`unread ${ev.path} ${ev.reason}`)) this.hooks.unread?.(ev.path, ev.reason);
+        return;
       case "ignored":
+        this.stats.ignored++;
+        if (this.firstTime(`ignored ${ev.type} ${ev.reason}`)) this.hooks.ignored?.(ev.type, ev.reason);
         return;
     }
+  }
+
+  private firstTime(key: string): boolean {
+    if (this.reported.has(key) || this.reported.size >= UNREAD_KEYS) return false;
+    this.reported.add(key);
+    return true;
   }
 }
