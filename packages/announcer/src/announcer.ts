@@ -49,6 +49,8 @@ export interface AnnouncerSettings extends Pick<Globals, "communityAsn" | "nextH
   readonly ack: boolean;
   /** At SIGTERM/SIGINT, announce every VIP draining this long before withdrawing. */
   readonly drainTime: number;
+  /** Which ExaBGP API to speak (exabgp_api); default auto: learnt from ExaBGP. */
+  readonly exabgpApi?: "auto" | 4 | 6;
 }
 
 export interface AnnouncerStats {
@@ -84,7 +86,7 @@ export class Announcer implements AnnouncerView {
       deps.write(lines);
       for (const o of this.observers) o.wrote?.(lines);
     };
-    this.link = new ExaBgpLink(cfg.ack, deps.clock, write, deps.log);
+    this.link = new ExaBgpLink(cfg.ack, deps.clock, write, deps.log, { api: cfg.exabgpApi, refused: (key, line) => this.refused(key, line) });
     this.scheduler = new Scheduler({
       clock: deps.clock,
       random: deps.random,
@@ -133,6 +135,7 @@ export class Announcer implements AnnouncerView {
   /** One line from ExaBGP (stdin). */
   onLine(line: string): void {
     const m = classifyLine(line);
+    this.link.heard(m);
     switch (m.kind) {
       case "ack":
         this.link.answer(m.ok, line);
@@ -147,6 +150,18 @@ export class Announcer implements AnnouncerView {
       case "other":
         this.deps.log.debug("stdin_ignored", { line: line.slice(0, 200) });
     }
+  }
+
+  /**
+   * ExaBGP refused the command for VIP `key`. An announce it refused is not
+   * announced: it is forgotten (not written again on every neighbor up; the
+   * next change of its apps tries again).
+   */
+  private refused(key: string, line: string): void {
+    const r = this.sent.get(key);
+    if (r?.announce !== line) return;
+    this.sent.delete(key);
+    this.deps.loopback?.remove(r.prefix);
   }
 
   /** Announce everything announced again (a neighbor came up: its adj-rib-out may be empty). */

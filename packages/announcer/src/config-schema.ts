@@ -148,6 +148,11 @@ export const configSchema = z.strictObject({
   next_hop: nextHopSchema.optional(),
   ...overrideShape,
   ack: z.boolean().optional(),
+  // Which ExaBGP API to speak (`auto`: learnt from ExaBGP; 4: `announce …`; 6: `peer * announce …`).
+  exabgp_api: z
+    .preprocess((v) => (typeof v === "number" ? String(v) : v), z.enum(["auto", "4", "6"], { error: "expected auto, 4 or 6" }))
+    .transform((v) => (v === "auto" ? v : (Number(v) as 4 | 6)))
+    .optional(),
   drain_file: z.string().min(1).max(4096).nullable().optional(),
   drain_time: durationSchema.optional(),
   manage_loopback: z.boolean().optional(),

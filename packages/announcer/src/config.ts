@@ -63,6 +63,8 @@ const CONFIG_RULES: ResolveRules = { consul: true, exec: true };
 export interface AnnouncerConfig extends Globals {
   readonly file: string;
   readonly ack: boolean;
+  /** Which ExaBGP API to speak: learnt (auto), or 4 / 6. */
+  readonly exabgpApi: "auto" | 4 | 6;
   readonly drainFile: string | null;
   readonly drainTime: number;
   readonly manageLoopback: boolean;
@@ -182,6 +184,7 @@ export function loadAnnouncerConfig(
     ...g,
     file,
     ack: c.ack ?? true,
+    exabgpApi: c.exabgp_api ?? "auto",
     drainFile: c.drain_file ? absolute(c.drain_file, baseDir) : null,
     drainTime: c.drain_time ?? 0,
     manageLoopback: c.manage_loopback ?? false,

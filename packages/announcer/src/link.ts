@@ -1,7 +1,9 @@
 // The ExaBGP text API with its effects: the pure channel (channel.ts) plus the
-// writes to stdout, the timer for overdue answers, and the counters.
+// writes to stdout, the timer for overdue answers, the counters, and the log
+// lines saying which API ExaBGP was found to take and what it refused.
 
 import type { Logger } from "@exacast/core";
+import type { ApiSetting, Incoming } from "./channel.js";
 import { ExaBgpChannel } from "./channel.js";
 import type { Clock } from "@exacast/runtime";
 
@@ -10,14 +12,28 @@ export const ACK_TIMEOUT_MS = 5000;
 export interface LinkStats {
   commands: number;
   acks: number;
+  /** Commands refused (in every form they could take). */
   ackErrors: number;
   ackTimeouts: number;
+  /** `error`s that made a command be written again in the other API's form. */
+  apiRetries: number;
+}
+
+export interface LinkOptions {
+  /** Which API ExaBGP takes (exabgp_api); default auto. */
+  readonly api?: ApiSetting;
+  /** ExaBGP refused the command for route `key`: it is not announced (or withdrawn). */
+  readonly refused?: (key: string, line: string) => void;
 }
 
 export class ExaBgpLink {
-  readonly stats: LinkStats = { commands: 0, acks: 0, ackErrors: 0, ackTimeouts: 0 };
+  readonly stats: LinkStats = { commands: 0, acks: 0, ackErrors: 0, ackTimeouts: 0, apiRetries: 0 };
   private readonly channel: ExaBgpChannel;
   private ackTimer: unknown = null;
+  /** What ExaBGP wrote in `error: …` before its `error`. */
+  private errorDetail: string | null = null;
+  private apiReported = false;
+  private guessReported = false;
   /** stdout is closed: nothing can be written. */
   private broken = false;
   private wake: (() => void) | null = null;
@@ -27,8 +43,20 @@ export class ExaBgpLink {
     private readonly clock: Clock,
     private readonly write: (lines: readonly string[]) => void,
     private readonly log: Logger,
+    private readonly opts: LinkOptions = {},
   ) {
-    this.channel = new ExaBgpChannel({ ack, ackTimeout: ACK_TIMEOUT_MS });
+    this.channel = new ExaBgpChannel({ ack, ackTimeout: ACK_TIMEOUT_MS, api: opts.api ?? "auto" });
+  }
+
+  /** The API commands are written for now (4 or 6), and whether it is known or still a guess. */
+  get api(): { version: 4 | 6; known: boolean } {
+    return { version: this.channel.api, known: this.channel.apiKnown !== null };
+  }
+
+  /** A line from ExaBGP, classified: what it says about the API, and any `error: …` detail. */
+  heard(m: Incoming): void {
+    if (m.kind === "error-detail") this.errorDetail = m.message;
+    else if (m.kind !== "ack" && m.api !== undefined) this.emit(this.channel.heard(m.api, this.clock.now()));
   }
 
   /** Nothing queued, nothing waiting for an answer. */
@@ -44,11 +72,18 @@ export class ExaBgpLink {
   /** `done` (ok) or `error` from ExaBGP. */
   answer(ok: boolean, raw: string): void {
     const r = this.channel.ack(ok, this.clock.now());
-    if (r.command) {
+    const detail = this.errorDetail;
+    this.errorDetail = null;
+    const c = r.command;
+    if (c) {
       this.stats.acks++;
-      if (!ok) {
+      if (r.retried) {
+        this.stats.apiRetries++;
+        this.log.info("exabgp_api_retry", { refused: c.written, api: this.channel.api, ...(detail ? { exabgp_said: detail } : {}) });
+      } else if (!ok) {
         this.stats.ackErrors++;
-        this.log.error("command_error", { command: r.command.line });
+        this.log.error("command_error", { command: c.written, ...(detail ? { exabgp_said: detail } : {}), kept: "not counted as sent" });
+        this.opts.refused?.(c.key, c.line);
       }
     } else this.log.debug("ack_unexpected", { ack: raw });
     this.emit(r.writes);
@@ -87,12 +122,29 @@ export class ExaBgpLink {
   }
 
   private emit(lines: readonly string[]): void {
+    for (const line of this.channel.takeMalformed()) this.log.error("command_malformed", { command: line, kept: "not written" });
     if (lines.length > 0 && !this.broken) {
       this.stats.commands += lines.length;
       this.write(lines);
     }
+    this.reportApi(lines.length > 0);
     this.armAckTimer();
     this.poke();
+  }
+
+  private reportApi(wrote: boolean): void {
+    const known = this.channel.apiKnown;
+    if (known && !this.apiReported) {
+      this.apiReported = true;
+      this.log.info("exabgp_api", { api: known.api, from: known.from });
+    } else if (!known && wrote && !this.guessReported && this.stats.acks === 0 && this.channel.waitingForAck === null) {
+      // No answers to learn from (ack off) and no event yet: say what is assumed.
+      this.guessReported = true;
+      this.log.warn("exabgp_api_guessed", {
+        api: this.channel.api,
+        hint: "ExaBGP's API is learnt from its acks or its neighbor events; with neither, set exabgp_api: 6 for ExaBGP 6's default API",
+      });
+    }
   }
 
   private armAckTimer(): void {
@@ -104,7 +156,7 @@ export class ExaBgpLink {
       if (r.expired) {
         this.stats.ackTimeouts++;
         this.log.warn("ack_timeout", {
-          command: r.expired.line,
+          command: r.expired.written,
           waited_ms: ACK_TIMEOUT_MS,
           ...(this.stats.acks === 0 ? { hint: "no answer has come yet: with exabgp.api.ack = false, set ack: false" } : {}),
         });

@@ -30,15 +30,31 @@ export interface AnnounceSpec extends RouteSpec {
 const PREFIX_RE = String.raw`[0-9a-f.:]+/\d{1,3}`;
 const NH_RE = String.raw`(?:self|[0-9a-f.:]+)`;
 const TAIL_RE = String.raw`(?: path-information \d+)?`;
-/** Every line exacast writes to ExaBGP matches one of these. */
-export const ANNOUNCE_LINE = new RegExp(
-  String.raw`^announce route ${PREFIX_RE} next-hop ${NH_RE}${TAIL_RE}` +
-    String.raw`(?: community \[\d+:\d+(?: \d+:\d+)*\])?(?: large-community \[\d+:\d+:\d+(?: \d+:\d+:\d+)*\])?` +
-    String.raw`(?: med \d+)?(?: local-preference \d+)?$`,
-);
-export const WITHDRAW_LINE = new RegExp(String.raw`^withdraw route ${PREFIX_RE} next-hop ${NH_RE}${TAIL_RE}$`);
+const ANNOUNCE_BODY =
+  String.raw`announce route ${PREFIX_RE} next-hop ${NH_RE}${TAIL_RE}` +
+  String.raw`(?: community \[\d+:\d+(?: \d+:\d+)*\])?(?: large-community \[\d+:\d+:\d+(?: \d+:\d+:\d+)*\])?` +
+  String.raw`(?: med \d+)?(?: local-preference \d+)?`;
+const WITHDRAW_BODY = String.raw`withdraw route ${PREFIX_RE} next-hop ${NH_RE}${TAIL_RE}`;
+/** Every line exacast writes to ExaBGP matches one of these (API v4), or one of them behind `peer * ` (API v6). */
+export const ANNOUNCE_LINE = new RegExp(`^${ANNOUNCE_BODY}$`);
+export const WITHDRAW_LINE = new RegExp(`^${WITHDRAW_BODY}$`);
+/** API v6 (ExaBGP 6's default) puts the target first: `peer * announce route …` for every neighbor. */
+export const V6_ROUTE_LINE = new RegExp(`^peer \\* (?:${ANNOUNCE_BODY}|${WITHDRAW_BODY})$`);
 
-export const isCommandLine = (line: string): boolean => ANNOUNCE_LINE.test(line) || WITHDRAW_LINE.test(line);
+export const isCommandLine = (line: string): boolean => ANNOUNCE_LINE.test(line) || WITHDRAW_LINE.test(line) || V6_ROUTE_LINE.test(line);
+
+/** The text API versions: 4 (ExaBGP 4.2, 5.0, and 6 with exabgp.api.version=4) and 6 (ExaBGP 6's default). */
+export type ApiVersion = 4 | 6;
+
+/**
+ * A command built here (API v4 form) as API `api` takes it. The line is
+ * checked against the grammar again, so nothing but a built command can
+ * come out of it in either form.
+ */
+export function inApi(line: string, api: ApiVersion): Result<string> {
+  if (!ANNOUNCE_LINE.test(line) && !WITHDRAW_LINE.test(line)) return err(`refusing malformed command ${JSON.stringify(line)}`);
+  return ok(api === 6 ? `peer * ${line}` : line);
+}
 
 function routeHead(verb: "announce" | "withdraw", spec: RouteSpec): Result<string> {
   const p = spec.prefix;

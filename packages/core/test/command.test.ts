@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ANNOUNCE_LINE, buildAnnounce, buildWithdraw, isCommandLine } from "../src/command.js";
+import { ANNOUNCE_LINE, buildAnnounce, buildWithdraw, inApi, isCommandLine, V6_ROUTE_LINE } from "../src/command.js";
 import type { Community, LargeCommunity } from "../src/community.js";
 import { parseCommunity, parseLargeCommunity } from "../src/community.js";
 import type { IpAddress, Prefix } from "../src/ip.js";
@@ -78,10 +78,28 @@ describe("buildAnnounce / buildWithdraw", () => {
           if (!r.ok) continue;
           expect(r.value).not.toMatch(/[\r\n]/);
           expect(isCommandLine(r.value)).toBe(true);
+          const v6 = inApi(r.value, 6);
+          expect(v6).toEqual({ ok: true, value: `peer * ${r.value}` });
+          expect(v6.ok && V6_ROUTE_LINE.test(v6.value) && isCommandLine(v6.value)).toBe(true);
+          expect(inApi(r.value, 4)).toEqual({ ok: true, value: r.value });
         }
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it("API v6: the same command behind `peer *`, and nothing else", () => {
+    const line = "announce route 10.255.255.1/32 next-hop 192.0.2.2 community [12345:443]";
+    expect(inApi(line, 6)).toEqual({ ok: true, value: `peer * ${line}` });
+    expect(inApi("withdraw route 2001:db8::1/128 next-hop 2001:db8::2", 6)).toEqual({ ok: true, value: "peer * withdraw route 2001:db8::1/128 next-hop 2001:db8::2" });
+    for (const bad of [`${line}\npeer * announce route 6.6.6.6/32 next-hop self`, "peer * " + line, "shutdown", `${line} bogus`, ""]) {
+      expect(inApi(bad, 6).ok, bad).toBe(false);
+      expect(inApi(bad, 4).ok, bad).toBe(false);
+    }
+    expect(isCommandLine(`peer * ${line}`)).toBe(true);
+    expect(isCommandLine(`peer 127.0.0.1 ${line}`)).toBe(false);
+    expect(isCommandLine(`peer * ${line}\npeer * ${line}`)).toBe(false);
+    expect(isCommandLine(`peer * peer * ${line}`)).toBe(false);
   });
 
   it("the grammar itself refuses a second command", () => {
