@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Installs what `npm test`, `npm run demo` and `npm run bench` need and is
-# missing: Debian's exabgp, gobgpd, haproxy, nginx, iproute2 and chromium,
-# promtool (Debian's prometheus package: the ops/ tests), groff and man (the
-# man page tests), then node_modules (npm ci). Cheap when everything is there.
+# missing: Debian's exabgp, gobgpd, frr (bgpd, vtysh), bird2, haproxy, nginx,
+# iproute2 and chromium, promtool (Debian's prometheus package: the ops/
+# tests), groff and man (the man page tests), then node_modules (npm ci).
+# Cheap when everything is there. ExaBGP 5.0 and 6 run from ../shared/exabgp/
+# (test/harness/exabgp-runtime.ts); 6 needs a Python 3.12 or newer (on PATH or
+# under pyenv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v exabgp >/dev/null 2>&1 || missing+=(exabgp)
 command -v gobgpd >/dev/null 2>&1 || missing+=(gobgpd)
+{ [ -x /usr/lib/frr/bgpd ] && command -v vtysh >/dev/null 2>&1; } || missing+=(frr)
+{ command -v bird >/dev/null 2>&1 || [ -x /usr/sbin/bird ]; } && { command -v birdc >/dev/null 2>&1 || [ -x /usr/sbin/birdc ]; } || missing+=(bird2)
 command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx-light)
 [ -e /usr/lib/nginx/modules/ngx_stream_module.so ] || missing+=(libnginx-mod-stream)
@@ -32,9 +37,9 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
   echo "exacast: installing ${missing[*]} (apt-get)" >&2
-  # Keep the packages' own daemons (haproxy, nginx, exabgp, prometheus) from
-  # starting on install: the tests run their own, on loopback, on ports chosen
-  # at run time, and only need prometheus's promtool.
+  # Keep the packages' own daemons (haproxy, nginx, exabgp, frr, bird,
+  # prometheus) from starting on install: the tests run their own, on loopback,
+  # on ports chosen at run time, and only need prometheus's promtool.
   policy=/usr/sbin/policy-rc.d
   added_policy=0
   if [ ! -e "$policy" ]; then
@@ -53,8 +58,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-# Debian's packages may leave haproxy/nginx running from an earlier install;
-# nothing here needs them, and nothing here stops them either.
+# Debian's packages may leave haproxy/nginx/frr/bird running from an earlier
+# install; nothing here needs them (the tests' routers listen on their own
+# loopback addresses and ports), and nothing here stops them either.
 
 if [ "${EXACAST_SKIP_NPM:-}" = 1 ]; then exit 0; fi
 if [ ! -d node_modules ] || [ ! -e node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

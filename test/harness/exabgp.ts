@@ -2,6 +2,8 @@
 // given as environment variables, its log in the lab folder.
 
 import { readFileSync, writeFileSync } from "node:fs";
+import type { ExaRuntime } from "./exabgp-runtime.js";
+import { DEBIAN_EXABGP } from "./exabgp-runtime.js";
 import type { Lab } from "./lab.js";
 import { ManagedProcess } from "./process.js";
 import type { Exit } from "./process.js";
@@ -43,6 +45,8 @@ export interface ExaBgpOptions {
   env?: Record<string, string>;
   /** Environment of the processes ExaBGP runs (it passes its own on). */
   processEnv?: Record<string, string>;
+  /** Which ExaBGP (exabgp-runtime.ts); default Debian's 4.2. */
+  runtime?: ExaRuntime;
   /** Use this exabgp.conf as it is (e.g. a shipped file adapted to the lab) instead of generating one. */
   configText?: string;
 }
@@ -94,6 +98,10 @@ export class ExaBgp {
     writeFileSync(this.configFile, options.configText ?? exabgpConfig(options));
   }
 
+  get runtime(): ExaRuntime {
+    return this.options.runtime ?? DEBIAN_EXABGP;
+  }
+
   get address(): string {
     return this.options.address;
   }
@@ -103,6 +111,7 @@ export class ExaBgp {
     return {
       ...process.env,
       ...this.options.processEnv,
+      ...this.runtime.env,
       "exabgp.daemon.user": user,
       "exabgp.daemon.daemonize": "false",
       "exabgp.api.cli": "false",
@@ -115,7 +124,7 @@ export class ExaBgp {
   }
 
   start(): this {
-    this.process = this.lab.own(new ManagedProcess(this.options.name, "exabgp", [this.configFile], { env: this.env(), logFile: this.outFile }));
+    this.process = this.lab.own(new ManagedProcess(this.options.name, this.runtime.command, [...this.runtime.args, this.configFile], { env: this.env(), logFile: this.outFile }));
     return this;
   }
 

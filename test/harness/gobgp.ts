@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import type { Lab } from "./lab.js";
 import { ManagedProcess } from "./process.js";
 import { freePort } from "./ports.js";
+import type { RibPath, Router } from "./router.js";
 import { waitFor } from "./wait.js";
 
 const run = promisify(execFile);
@@ -27,7 +28,8 @@ export interface AdjInRoute {
 
 const ESTABLISHED = 6;
 
-export class GoBgp {
+export class GoBgp implements Router {
+  readonly kind = "gobgp" as const;
   process: ManagedProcess | undefined;
   readonly configFile: string;
   readonly logFile: string;
@@ -137,6 +139,17 @@ export class GoBgp {
       for (const [prefix, paths] of Object.entries(table)) for (const p of paths) routes.push(toRoute(prefix, p));
     }
     return routes.sort((a, b) => a.prefix.localeCompare(b.prefix) || a.pathId - b.pathId);
+  }
+
+  /** Route-server clients leave the global RIB empty: the paths are in each neighbor's adj-in. */
+  async paths(prefix: string): Promise<RibPath[]> {
+    const out: RibPath[] = [];
+    for (const n of this.neighbors) {
+      for (const r of await this.adjIn(n.address)) {
+        if (r.prefix === prefix) out.push({ prefix, from: n.address, nexthop: r.nexthop, communities: r.communities });
+      }
+    }
+    return out;
   }
 }
 

@@ -14,3 +14,8 @@ export { ScriptedProcess } from "./scripted.js";
 export { dumpDom, domText, screenshot, CHROMIUM } from "./browser.js";
 export { statusWorld, HOSTILE_TEXT, STATUS_TOKEN } from "./status-world.js";
 export type { StatusWorld } from "./status-world.js";
+export { exabgpRuntime, DEBIAN_EXABGP } from "./exabgp-runtime.js";
+export type { ExaRuntime, ExaVersion } from "./exabgp-runtime.js";
+export { startRouter, ROUTER_NAMES } from "./router.js";
+export type { RibPath, Router, RouterKind, RouterNeighbor } from "./router.js";
+export { TcpBackend } from "./backend.js";

@@ -3,8 +3,13 @@ import { ExaBgpChannel, classifyLine } from "../src/channel.js";
 
 // Real commands (the channel writes only what the command grammar accepts).
 const route = (n: number, verb = "announce") => `${verb} route 10.0.0.${n}/32 next-hop self`;
-const [A, B, C, D] = [1, 2, 3, 4].map((n) => route(n));
-const [X1, X2, Y1] = [route(11), route(12), route(21)];
+const A = route(1);
+const B = route(2);
+const C = route(3);
+const D = route(4);
+const X1 = route(11);
+const X2 = route(12);
+const Y1 = route(21);
 const WX = route(11, "withdraw");
 
 describe("classifyLine", () => {

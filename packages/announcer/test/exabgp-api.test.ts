@@ -15,7 +15,9 @@ import { loadAnnouncerConfig } from "../src/config.js";
 import { FakeClock } from "./fake-clock.js";
 
 const route = (n: number, verb = "announce") => `${verb} route 10.0.0.${n}/32 next-hop self`;
-const [A, B, C] = [1, 2, 3].map((n) => route(n));
+const A = route(1);
+const B = route(2);
+const C = route(3);
 const v6 = (l: string) => `peer * ${l}`;
 const json = (version: string, state = "up") =>
   `{ "exabgp": "${version}", "time": 1.0, "host" : "h", "pid" : 1, "ppid" : 1, "counter": 1, "type": "state", "neighbor": { "address": { "local": "127.0.0.2", "peer": "127.0.0.1" }, "asn": { "local": 65000, "peer": 64999 }, "router-id": "127.0.0.2" , "state": "${state}" } }`;
