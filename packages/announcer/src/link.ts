@@ -22,8 +22,12 @@ export interface LinkStats {
 export interface LinkOptions {
   /** Which API ExaBGP takes (exabgp_api); default auto. */
   readonly api?: ApiSetting;
-  /** ExaBGP refused the command for route `key`: it is not announced (or withdrawn). */
-  readonly refused?: (key: string, line: string) => void;
+  /**
+   * ExaBGP answered the command for route `key` (v4 form `line`): `done`, or
+   * a refusal that changed what it holds (a refused repeat of the command it
+   * last took changes nothing and is only logged).
+   */
+  readonly answered?: (key: string, line: string, ok: boolean) => void;
 }
 
 export class ExaBgpLink {
@@ -34,6 +38,8 @@ export class ExaBgpLink {
   private errorDetail: string | null = null;
   private apiReported = false;
   private guessReported = false;
+  /** Per route, the last command ExaBGP answered `done`. */
+  private readonly taken = new Map<string, string>();
   /** stdout is closed: nothing can be written. */
   private broken = false;
   private wake: (() => void) | null = null;
@@ -80,10 +86,18 @@ export class ExaBgpLink {
       if (r.retried) {
         this.stats.apiRetries++;
         this.log.info("exabgp_api_retry", { refused: c.written, api: this.channel.api, ...(detail ? { exabgp_said: detail } : {}) });
-      } else if (!ok) {
+      } else if (ok) {
+        this.taken.set(c.key, c.line);
+        this.opts.answered?.(c.key, c.line, true);
+      } else {
         this.stats.ackErrors++;
-        this.log.error("command_error", { command: c.written, ...(detail ? { exabgp_said: detail } : {}), kept: "not counted as sent" });
-        this.opts.refused?.(c.key, c.line);
+        const repeat = this.taken.get(c.key) === c.line;
+        this.log.error("command_error", {
+          command: c.written,
+          ...(detail ? { exabgp_said: detail } : {}),
+          kept: repeat ? "the same command, taken before, still holds" : "not counted as sent",
+        });
+        if (!repeat) this.opts.answered?.(c.key, c.line, false);
       }
     } else this.log.debug("ack_unexpected", { ack: raw });
     this.emit(r.writes);
