@@ -36,9 +36,6 @@ export interface IngestStats {
   skipped: number;
   rejected: Record<RejectReason, number>;
   refused: number;
-  /** Parts of messages not understood, and messages not used. */
-  unread: number;
-  ignored: number;
 }
 
 export interface IngestOptions {
@@ -50,7 +47,9 @@ export interface IngestOptions {
 }
 
 export class Ingest {
-  readonly stats: IngestStats = { lines: 0, skipped: 0, rejected: { too_long: 0, not_json: 0, not_exabgp: 0 }, refused: 0, unread: 0, ignored: 0 };
+  readonly stats: IngestStats = { lines: 0, skipped: 0, rejected: { too_long: 0, not_json: 0, not_exabgp: 0 }, refused: 0 };
+  /** Parts of messages not understood, and messages not used (each reported once). */
+  readonly notes = { unread: 0, ignored: 0 };
   private readonly prefilter: Prefilter;
   private readonly reported = new Set<string>();
   /** ExaBGP said it is shutting down: every session it closes from now on (until one comes up) is its own doing. */
@@ -152,11 +151,11 @@ export class Ingest {
         this.hooks.shutdown?.();
         return;
       case "unread":
-        this.stats.unread++;
+        this.notes.unread++;
         if (this.firstTime(`unread ${ev.path} ${ev.reason}`)) this.hooks.unread?.(ev.path, ev.reason);
         return;
       case "ignored":
-        this.stats.ignored++;
+        this.notes.ignored++;
         if (this.firstTime(`ignored ${ev.type} ${ev.reason}`)) this.hooks.ignored?.(ev.type, ev.reason);
         return;
     }
