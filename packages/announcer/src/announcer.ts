@@ -67,8 +67,6 @@ export class Announcer implements AnnouncerView {
   readonly link: ExaBgpLink;
   private readonly scheduler: Scheduler;
   private readonly sent = new Map<string, SentRoute>();
-  /** VIPs whose last announce ExaBGP refused. */
-  private readonly refusedVips = new Set<string>();
   /** VIPs this process has given a verdict on (announce or withdraw) since it started. */
   private readonly decided = new Set<string>();
   private readonly dirty = new Map<string, Prefix>();
@@ -88,7 +86,7 @@ export class Announcer implements AnnouncerView {
       deps.write(lines);
       for (const o of this.observers) o.wrote?.(lines);
     };
-    this.link = new ExaBgpLink(cfg.ack, deps.clock, write, deps.log, { api: cfg.exabgpApi, answered: (key, line, ok) => this.answered(key, line, ok) });
+    this.link = new ExaBgpLink(cfg.ack, deps.clock, write, deps.log, { api: cfg.exabgpApi });
     this.scheduler = new Scheduler({
       clock: deps.clock,
       random: deps.random,
@@ -113,8 +111,8 @@ export class Announcer implements AnnouncerView {
 
   snapshot(): AnnouncerSnapshot {
     return {
-      // A VIP whose announce ExaBGP refused is not announced.
-      announced: [...this.sent].filter(([key]) => !this.refusedVips.has(key)).map(([, r]) => r).sort((a, b) => comparePrefixes(a.prefix, b.prefix)),
+      // A VIP whose announce ExaBGP refused is not announced (it is still withdrawn when its apps go).
+      announced: [...this.sent.values()].filter((r) => !this.link.refused(r.prefix.text, r.announce)).sort((a, b) => comparePrefixes(a.prefix, b.prefix)),
       draining: this.draining,
       stopping: this.stopping,
       link: { ...this.link.stats },
@@ -153,18 +151,6 @@ export class Announcer implements AnnouncerView {
       case "other":
         this.deps.log.debug("stdin_ignored", { line: line.slice(0, 200) });
     }
-  }
-
-  /**
-   * ExaBGP's answer to the announce or withdraw of VIP `key`. A refused
-   * announce is not counted as announced (status, metrics), yet stays known,
-   * so the VIP is still withdrawn when its apps go (ExaBGP may hold an older
-   * announce of it); a neighbor up or the next change tries it again.
-   */
-  private answered(key: string, line: string, ok: boolean): void {
-    if (this.sent.get(key)?.announce !== line) return;
-    if (ok) this.refusedVips.delete(key);
-    else this.refusedVips.add(key);
   }
 
   /** Announce everything announced again (a neighbor came up: its adj-rib-out may be empty). */
@@ -243,7 +229,6 @@ export class Announcer implements AnnouncerView {
   private apply(c: Change): void {
     const key = c.prefix.text;
     this.decided.add(key);
-    this.refusedVips.delete(key);
     const wasAnnounced = this.sent.has(key);
     if (c.kind === "announce") {
       this.sent.set(key, c.route);

@@ -22,12 +22,6 @@ export interface LinkStats {
 export interface LinkOptions {
   /** Which API ExaBGP takes (exabgp_api); default auto. */
   readonly api?: ApiSetting;
-  /**
-   * ExaBGP answered the command for route `key` (v4 form `line`): `done`, or
-   * a refusal that changed what it holds (a refused repeat of the command it
-   * last took changes nothing and is only logged).
-   */
-  readonly answered?: (key: string, line: string, ok: boolean) => void;
 }
 
 export class ExaBgpLink {
@@ -40,6 +34,8 @@ export class ExaBgpLink {
   private guessReported = false;
   /** Per route, the last command ExaBGP answered `done`. */
   private readonly taken = new Map<string, string>();
+  /** Per route, a command ExaBGP refused (until it takes one for that route, or another is sent). */
+  private readonly refusedNow = new Map<string, string>();
   /** stdout is closed: nothing can be written. */
   private broken = false;
   private wake: (() => void) | null = null;
@@ -70,8 +66,18 @@ export class ExaBgpLink {
     return this.channel.idle;
   }
 
+  /**
+   * Whether ExaBGP refused `line`, the last command for route `key`: then it
+   * is not counted as sent (a refused repeat of a command ExaBGP took before
+   * changes nothing and does not count).
+   */
+  refused(key: string, line: string): boolean {
+    return this.refusedNow.get(key) === line;
+  }
+
   /** Send a command for route `key` (a newer one for the same key replaces one not yet written). */
   send(key: string, line: string): void {
+    if (this.refusedNow.get(key) !== line) this.refusedNow.delete(key);
     this.emit(this.channel.send(key, line, this.clock.now()));
   }
 
@@ -88,7 +94,7 @@ export class ExaBgpLink {
         this.log.info("exabgp_api_retry", { refused: c.written, api: this.channel.api, ...(detail ? { exabgp_said: detail } : {}) });
       } else if (ok) {
         this.taken.set(c.key, c.line);
-        this.opts.answered?.(c.key, c.line, true);
+        this.refusedNow.delete(c.key);
       } else {
         this.stats.ackErrors++;
         const repeat = this.taken.get(c.key) === c.line;
@@ -97,7 +103,7 @@ export class ExaBgpLink {
           ...(detail ? { exabgp_said: detail } : {}),
           kept: repeat ? "the same command, taken before, still holds" : "not counted as sent",
         });
-        if (!repeat) this.opts.answered?.(c.key, c.line, false);
+        if (!repeat) this.refusedNow.set(c.key, c.line);
       }
     } else this.log.debug("ack_unexpected", { ack: raw });
     this.emit(r.writes);
