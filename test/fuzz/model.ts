@@ -39,8 +39,8 @@ export interface ModelServices {
 
 // ExaBGP's reason for the sessions it closes on its way down (4.2: round
 // brackets, 5.0 and 6: square ones), and any down after its `shutdown`
-// notification (until a session comes up again): the listener keeps those routes (the services did not go
-// away, ExaBGP did).
+// notification (until a session comes up again): the listener keeps those
+// routes (the services did not go away, ExaBGP did).
 const STOPPING = ["stop, message (shutting down)", "stop, message [shutting down]"];
 
 export type ModelOutcome = "changed" | "unchanged" | "refused";
