@@ -3,7 +3,7 @@
 // GoBGP, FRR or BIRD), ExaBGP "b" (.3, AS 65001) running exacast-listener,
 // and the file the listener renders. Both ExaBGPs are the same version.
 
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, watch, writeFileSync } from "node:fs";
 import { TcpBackend } from "./backend.js";
 import type { ExaBgp } from "./exabgp.js";
 import type { ExaRuntime } from "./exabgp-runtime.js";
@@ -90,6 +90,36 @@ export class Pipeline {
     } catch {
       return [];
     }
+  }
+
+  /**
+   * When (performance.now()) the file's text stops being `before`. The
+   * listener renames a new file over it: inotify tells at once, without
+   * polling that would take CPU from the daemons being timed (a slow poll
+   * backs it up).
+   */
+  fileChanged(before: string | undefined, timeout = 5000): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const dir = watch(this.lab.dir);
+      const check = () => {
+        if (this.read() === before) return;
+        const at = performance.now();
+        done();
+        resolve(at);
+      };
+      const poll = setInterval(check, 50);
+      const timer = setTimeout(() => {
+        done();
+        reject(new Error(`timed out after ${timeout} ms waiting for ${this.file} to change`));
+      }, timeout);
+      const done = () => {
+        dir.close();
+        clearInterval(poll);
+        clearTimeout(timer);
+      };
+      dir.on("change", check);
+      check();
+    });
   }
 
   async waitFile(up: boolean, what: string, timeout = 15_000): Promise<void> {
