@@ -110,6 +110,7 @@ export class ExaBgp {
     const user = process.getuid?.() === 0 ? "root" : (process.env.USER ?? "nobody");
     return {
       ...process.env,
+      STATE_DIRECTORY: this.lab.stateDir,
       ...this.options.processEnv,
       ...this.runtime.env,
       "exabgp.daemon.user": user,

@@ -3,7 +3,7 @@
 // torn down by close() whatever the tests did.
 
 import { randomInt } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { Commander } from "./commander.js";
 import type { ExaBgpOptions } from "./exabgp.js";
@@ -24,6 +24,16 @@ export class Lab {
     // A /24 of its own keeps labs of parallel test files apart (one GoBGP
     // neighbor address can only be one session).
     this.net = `127.${randomInt(100, 255)}.${randomInt(0, 256)}`;
+  }
+
+  /**
+   * The folder the announcers of this lab keep their state files in ($STATE_DIRECTORY
+   * of what ExaBGP and AnnouncerProcess run), so no test writes to the host's state_dir.
+   */
+  get stateDir(): string {
+    const d = `${this.dir}/state`;
+    mkdirSync(d, { recursive: true });
+    return d;
   }
 
   addr(host: number): string {

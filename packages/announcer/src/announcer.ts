@@ -6,9 +6,10 @@
 // `deps` (clock, output, checks, loopback), so tests drive it with a fake
 // clock and no processes. What runs beside it (metrics, the HTTP API, Consul:
 // runtime.ts) sees it only as an AnnouncerView: a snapshot, the registry,
-// checkNow, and what it observes.
+// checkNow, and what it observes. What ExaBGP may hold from it is kept on
+// disk for the process ExaBGP starts after this one (announced-ledger.ts).
 
-import type { Logger, Prefix } from "@exacast/core";
+import type { Logger, Prefix, RouteSpec } from "@exacast/core";
 import { comparePrefixes } from "@exacast/core";
 import type { Clock } from "@exacast/runtime";
 import type { AppCheckResult } from "./checks/index.js";
@@ -16,6 +17,8 @@ import type { AppSpec, Globals } from "./model.js";
 import type { Step } from "./fsm.js";
 import { classifyLine } from "./channel.js";
 import { LatencySketch } from "./latency.js";
+import type { LedgerStore } from "./announced-ledger.js";
+import { AnnouncedLedger, NO_LEDGER_STORE } from "./announced-ledger.js";
 import type { AnnouncerObserver, AnnouncerSnapshot, AnnouncerView } from "./announcer-view.js";
 import { ExaBgpLink } from "./link.js";
 import type { Loopback } from "./loopback.js";
@@ -24,6 +27,7 @@ import { diffVip, firstWithdraw, planVip } from "./planner.js";
 import type { AppEntry } from "./registry.js";
 import { AppRegistry } from "./registry.js";
 import { Scheduler } from "./scheduler.js";
+import { statsFields } from "./stats-line.js";
 
 export { ACK_TIMEOUT_MS } from "./link.js";
 /** At exit, how long to wait for ExaBGP to answer the withdrawals. */
@@ -41,6 +45,8 @@ export interface AnnouncerDeps {
   readonly loopback: Loopback | null;
   /** Kill what checks still run (exec process groups) at exit. */
   readonly stopChecks?: () => void;
+  /** Where what ExaBGP may hold from us is kept for the next process (announced_file). */
+  readonly announced?: LedgerStore;
   readonly exit: (code: number) => void;
 }
 
@@ -67,6 +73,7 @@ export class Announcer implements AnnouncerView {
   readonly link: ExaBgpLink;
   private readonly scheduler: Scheduler;
   private readonly sent = new Map<string, SentRoute>();
+  private readonly ledger: AnnouncedLedger;
   /** VIPs this process has given a verdict on (announce or withdraw) since it started. */
   private readonly decided = new Set<string>();
   private readonly dirty = new Map<string, Prefix>();
@@ -82,6 +89,7 @@ export class Announcer implements AnnouncerView {
     private readonly deps: AnnouncerDeps,
   ) {
     this.registry = new AppRegistry(() => deps.clock.now());
+    this.ledger = new AnnouncedLedger(deps.announced ?? NO_LEDGER_STORE, () => this.sent);
     const write = (lines: readonly string[]) => {
       deps.write(lines);
       for (const o of this.observers) o.wrote?.(lines);
@@ -125,6 +133,16 @@ export class Announcer implements AnnouncerView {
     for (const a of apps) this.registry.upsert(a);
   }
 
+  /** What a predecessor left announced (announced_file), given before any app is loaded. */
+  inherit(routes: readonly RouteSpec[]): void {
+    this.ledger.inherit(routes);
+  }
+
+  /** Every source of apps is loaded: inherited VIPs that no app names are withdrawn. */
+  sweep(): void {
+    if (!this.stopping) this.markDirty(this.ledger.sweep());
+  }
+
   /** The drain file appeared (true) or went away (false). */
   setDraining(on: boolean): void {
     if (this.stopping || on === this.draining) return;
@@ -140,6 +158,7 @@ export class Announcer implements AnnouncerView {
     switch (m.kind) {
       case "ack":
         this.link.answer(m.ok, line);
+        if (this.link.idle) this.ledger.settled();
         return;
       case "shutdown":
         void this.shutdown("exabgp");
@@ -212,6 +231,7 @@ export class Announcer implements AnnouncerView {
     }
     this.dirty.clear();
     for (const c of changes) this.apply(c);
+    if (this.link.idle) this.ledger.settled();
   }
 
   /**
@@ -221,24 +241,36 @@ export class Announcer implements AnnouncerView {
    * whose apps come UP is never withdrawn first.
    */
   private firstVerdict(prefix: Prefix, entries: readonly AppEntry[]): Change | null {
-    if (this.decided.has(prefix.text) || this.sent.has(prefix.text) || entries.length === 0) return null;
+    if (this.decided.has(prefix.text) || this.sent.has(prefix.text)) return null;
+    // No app names it: withdrawn if a predecessor announced it (after the sweep).
+    if (entries.length === 0) return this.ledger.orphanWithdraw(prefix);
     if (!entries.every((e) => e.state.name === "DOWN" || e.state.name === "DISABLED")) return null;
-    return firstWithdraw(prefix, this.cfg.nextHop);
+    return this.ledger.inheritedWithdraw(prefix) ?? firstWithdraw(prefix, this.cfg.nextHop);
   }
 
   private apply(c: Change): void {
     const key = c.prefix.text;
+    // A VIP's first announce waits until the ledger has it on disk.
+    if (c.kind === "announce" && !this.ledger.readyToAnnounce(key, c.route.route, () => this.claimed(c.prefix))) return;
     this.decided.add(key);
-    const wasAnnounced = this.sent.has(key);
+    const was = this.sent.get(key);
     if (c.kind === "announce") {
       this.sent.set(key, c.route);
-      if (!wasAnnounced) this.deps.loopback?.add(c.prefix);
+      if (!was) this.deps.loopback?.add(c.prefix);
     } else {
       this.sent.delete(key);
       this.deps.loopback?.remove(c.prefix);
     }
+    this.ledger.decided(c, c.kind === "announce" ? c.route.route : was?.route);
     this.deps.log.info(c.kind, { vip: key, command: c.line });
     this.link.send(key, c.line);
+  }
+
+  // A VIP's claim is on disk: plan it again now (its apps may have changed meanwhile).
+  private claimed(prefix: Prefix): void {
+    this.markDirty([prefix]);
+    this.flush();
+    this.ledger.claimSettled(prefix.text);
   }
 
   /**
@@ -255,6 +287,8 @@ export class Announcer implements AnnouncerView {
     }
     if (this.stopping) return;
     this.stopping = true;
+    // The file stays as it is: what this process withdraws now, the next one withdraws again at most.
+    this.ledger.freeze();
     this.deps.log.info("shutdown", { reason, announced: this.sent.size });
     this.scheduler.stopAll();
     this.deps.stopChecks?.();
@@ -267,6 +301,7 @@ export class Announcer implements AnnouncerView {
     }
     const all = [...this.sent.values()].sort((a, b) => comparePrefixes(a.prefix, b.prefix));
     for (const r of all) this.apply({ kind: "withdraw", prefix: r.prefix, line: r.withdraw });
+    for (const w of this.ledger.undecidedWithdraws()) this.apply(w);
     await this.link.pause(EXIT_WAIT_MS, () => this.link.idle || this.acksGone);
     if (!this.link.idle) this.link.stopWaitingForAnswers();
     await this.deps.loopback?.removeAll();
@@ -278,27 +313,6 @@ export class Announcer implements AnnouncerView {
   /** One log line of counters, check latency and memory (at exit, and on SIGUSR1). */
   logStats(): void {
     const s = this.stats;
-    const l = this.link.stats;
-    this.deps.log.info("stats", {
-      apps: this.registry.size,
-      announced: this.sent.size,
-      checks: s.checks,
-      check_p50_ms: round(this.latency.quantile(0.5)),
-      check_p99_ms: round(this.latency.quantile(0.99)),
-      commands: l.commands,
-      acks: l.acks,
-      ack_errors: l.ackErrors,
-      ack_timeouts: l.ackTimeouts,
-      resends: s.resends,
-      ...memory(),
-    });
+    this.deps.log.info("stats", statsFields({ apps: this.registry.size, announced: this.sent.size, ...s, latency: this.latency, link: this.link.stats }));
   }
-}
-
-const round = (ms: number) => Math.round(ms * 1000) / 1000;
-
-function memory(): Record<string, number> {
-  const m = process.memoryUsage();
-  const mb = (n: number) => Math.round(n / 1048576);
-  return { rss_mb: mb(m.rss), heap_used_mb: mb(m.heapUsed), heap_total_mb: mb(m.heapTotal) };
 }

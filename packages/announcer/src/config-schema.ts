@@ -155,6 +155,8 @@ export const configSchema = z.strictObject({
     .optional(),
   drain_file: z.string().min(1).max(4096).nullable().optional(),
   drain_time: durationSchema.optional(),
+  state_dir: fileSchema.optional(),
+  announced_file: fileSchema.nullable().optional(),
   manage_loopback: z.boolean().optional(),
   log_format: logFormatSchema.optional(),
   log_level: logLevelSchema.optional(),

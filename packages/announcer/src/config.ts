@@ -3,7 +3,8 @@
 // more than one key (next-hop family, communities vs community_asn, unique
 // names) done, each problem with its path.
 
-import { dirname, isAbsolute, resolve } from "node:path";
+import { createHash } from "node:crypto";
+import { basename, dirname, extname, isAbsolute, join, resolve } from "node:path";
 import type { Community, HostPort, LogFormat, LogLevel, Result } from "@exacast/core";
 import { DEFAULT_COMMUNITY_ASN, err, formatCommunity, loadConfig, ok, tokenSchema } from "@exacast/core";
 import { resolveCheckPaths } from "./checks/index.js";
@@ -45,6 +46,19 @@ export interface ConsulConfig {
   readonly allowExec: boolean;
 }
 
+/** Where announced_file and http.state_file go unless set (systemd's StateDirectory= sets $STATE_DIRECTORY). */
+export const DEFAULT_STATE_DIR = "/var/lib/exacast";
+
+/**
+ * A state file's default name: the config's name and a hash of its path, so
+ * announcers with different configs never share one (ExaBGP runs the same
+ * command line again on a respawn: the name stays).
+ */
+export function stateFileName(configFile: string, suffix: "announced" | "http-apps"): string {
+  const hash = createHash("sha256").update(resolve(configFile)).digest("hex").slice(0, 8);
+  return `${basename(configFile, extname(configFile))}-${hash}.${suffix}.json`;
+}
+
 export const HTTP_DEFAULT_LISTEN: HostPort = { host: "127.0.0.1", port: 9179 };
 export const CONSUL_DEFAULTS = { address: "127.0.0.1:8500", tag: "exacast", interval: 1000, wait: 30_000, hold: 30_000 } as const;
 const DEFAULT_CONSUL_ADDRESS = parseConsulAddress(CONSUL_DEFAULTS.address) as ConsulAddress;
@@ -67,6 +81,10 @@ export interface AnnouncerConfig extends Globals {
   readonly exabgpApi: "auto" | 4 | 6;
   readonly drainFile: string | null;
   readonly drainTime: number;
+  /** Where the state files are by default (absolute). */
+  readonly stateDir: string;
+  /** What ExaBGP may hold from this announcer, kept for the next process; null: not kept. */
+  readonly announcedFile: string | null;
   readonly manageLoopback: boolean;
   readonly logFormat: LogFormat;
   readonly logLevel: LogLevel;
@@ -180,6 +198,9 @@ export function loadAnnouncerConfig(
   });
   const consul = c.consul ? consulOf(c.consul, env, problems) : null;
   if (problems.length > 0) return err(problems.map((p) => `${file}: ${p}`));
+  const stateDir = absolute(c.state_dir ?? (env.STATE_DIRECTORY?.split(":")[0] || DEFAULT_STATE_DIR), baseDir);
+  const inState = (key: string | null | undefined, suffix: "announced" | "http-apps") =>
+    key === null ? null : key === undefined ? join(stateDir, stateFileName(file, suffix)) : absolute(key, baseDir);
   return ok({
     ...g,
     file,
@@ -187,6 +208,8 @@ export function loadAnnouncerConfig(
     exabgpApi: c.exabgp_api ?? "auto",
     drainFile: c.drain_file ? absolute(c.drain_file, baseDir) : null,
     drainTime: c.drain_time ?? 0,
+    stateDir,
+    announcedFile: inState(c.announced_file, "announced"),
     manageLoopback: c.manage_loopback ?? false,
     logFormat: c.log_format ?? "text",
     logLevel: c.log_level ?? "info",
@@ -194,7 +217,7 @@ export function loadAnnouncerConfig(
       ? {
           listen: c.http.listen ?? HTTP_DEFAULT_LISTEN,
           token: c.http.token ?? null,
-          stateFile: c.http.state_file ? absolute(c.http.state_file, baseDir) : null,
+          stateFile: inState(c.http.state_file, "http-apps"),
           allowExec: c.http.allow_exec ?? false,
         }
       : null,

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { readLines } from "@exacast/core";
 import { exitWithProblems, guardProcess, killAllProcesses, packageVersion, programLogger, realClock } from "@exacast/runtime";
 import { Announcer } from "./announcer.js";
+import { AnnouncedStore } from "./announced-store.js";
 import { parseCommand } from "./args.js";
 
 /** Every flag the program accepts: the --help test holds USAGE and the man page to it. */
@@ -17,6 +18,7 @@ import { ConsulHealth } from "./consul/health.js";
 import { LoopbackManager } from "./loopback.js";
 import { formatCheckReport } from "./report.js";
 import { Runtime } from "./runtime.js";
+import { usableStatePaths } from "./state-dir.js";
 import { statusCommand } from "./status-command.js";
 
 const PROGRAM = "exacast-announcer";
@@ -77,8 +79,12 @@ export async function main(argv: string[]): Promise<void> {
   await run(cfg.value);
 }
 
-async function run(cfg: AnnouncerConfig): Promise<void> {
-  const log = programLogger({ program: PROGRAM, level: cfg.logLevel, format: cfg.logFormat });
+async function run(configured: AnnouncerConfig): Promise<void> {
+  const log = programLogger({ program: PROGRAM, level: configured.logLevel, format: configured.logFormat });
+  // The state files, in state_dir or (when this user cannot write there) a private fallback.
+  const paths = await usableStatePaths(configured.stateDir, { announcedFile: configured.announcedFile, httpStateFile: configured.http?.stateFile ?? null }, log);
+  const cfg: AnnouncerConfig = { ...configured, announcedFile: paths.announcedFile, http: configured.http && { ...configured.http, stateFile: paths.httpStateFile } };
+  const store = cfg.announcedFile ? new AnnouncedStore(cfg.announcedFile, { log, clock: realClock }) : null;
   // Run by hand on a terminal, nobody answers `done`: do not wait for it.
   const ack = cfg.ack && !process.stdout.isTTY;
   if (cfg.ack && !ack) log.warn("ack_off", { why: "stdout is a terminal, not ExaBGP" });
@@ -101,6 +107,7 @@ async function run(cfg: AnnouncerConfig): Promise<void> {
       check: (e) => runAppChecks(e.spec.checks, { timeoutMs: e.spec.timers.timeout, app: e.spec.name, consul }),
       loopback: cfg.manageLoopback ? new LoopbackManager(log) : null,
       stopChecks: killAllProcesses,
+      ...(store ? { announced: store } : {}),
       exit: (code) => {
         // The API's sockets closed and the state file written, but never more than a second of waiting.
         setTimeout(() => exit(code), 1000).unref();
@@ -128,6 +135,8 @@ async function run(cfg: AnnouncerConfig): Promise<void> {
     apps: cfg.apps.length,
     ack,
     pid: process.pid,
+    announced_file: cfg.announcedFile ?? "none",
+    http_state_file: cfg.http?.stateFile ?? "none",
   });
   if (cfg.drainFile) {
     const watch = watchDrainFile(cfg.drainFile, (p) => announcer.setDraining(p));
@@ -143,6 +152,12 @@ async function run(cfg: AnnouncerConfig): Promise<void> {
       void announcer.shutdown("eof");
     },
   );
+  // What a predecessor announced is known before any app is, so no VIP is decided without it.
+  const inherited = (await store?.load()) ?? [];
+  if (inherited.length > 0) log.info("announced_inherited", { file: cfg.announcedFile, vips: inherited.length });
+  announcer.inherit(inherited);
   announcer.load(cfg.apps);
   await runtime.start();
+  await runtime.appsLoaded();
+  announcer.sweep();
 }

@@ -42,6 +42,9 @@ export class Runtime {
   private readonly store: StateFile | null = null;
   private readonly toIso: ToIso;
   private readonly startedAt = Date.now();
+  /** Resolves at Consul's first list of services. */
+  private readonly consulSynced: Promise<void>;
+  private readonly clock: Clock;
 
   constructor(
     private readonly cfg: AnnouncerConfig,
@@ -51,6 +54,9 @@ export class Runtime {
     private readonly opts: RuntimeOptions,
   ) {
     const clock = opts.clock ?? realClock;
+    this.clock = clock;
+    let synced = () => {};
+    this.consulSynced = new Promise((resolve) => (synced = resolve));
     const now = () => clock.now();
     this.toIso = isoFrom(clock);
     const reg = announcer.registry;
@@ -95,7 +101,11 @@ export class Runtime {
         log,
         now,
         ...(opts.clock ? { clock: opts.clock } : {}),
-        sink: (services) => apps.sync(services),
+        sink: (services) => {
+          const n = apps.sync(services);
+          synced();
+          return n;
+        },
         onChecks: () => this.consulChecksChanged(),
       });
     }
@@ -124,6 +134,19 @@ export class Runtime {
       });
       this.discovery.start();
     }
+  }
+
+  /**
+   * Every source of apps has given its apps once, after start(): the config
+   * and the state file at once, Consul at its first answer (or after `hold`
+   * without one: an inherited VIP waits no longer than a `consul` check would).
+   */
+  async appsLoaded(): Promise<void> {
+    if (!this.discovery) return;
+    let timer: unknown;
+    const hold = new Promise<void>((resolve) => (timer = this.clock.setTimeout(resolve, this.cfg.consul!.hold)));
+    await Promise.race([this.consulSynced, hold]);
+    this.clock.clearTimeout(timer);
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AnnouncerConfig } from "../src/config.js";
-import { loadAnnouncerConfig } from "../src/config.js";
+import { loadAnnouncerConfig, stateFileName } from "../src/config.js";
 
 const FILE = "/etc/exacast/announcer.yaml";
 
@@ -16,9 +16,40 @@ function problems(text: string): string[] {
   return r.error.map((l) => l.replace(`${FILE}: `, ""));
 }
 
+describe("config: state files", () => {
+  it("state_dir holds announced_file and http.state_file unless they are set; null turns one off", () => {
+    expect(stateFileName(FILE, "announced")).toMatch(/^announcer-[0-9a-f]{8}\.announced\.json$/);
+    // One name per config path: two announcers never share a file, a respawn finds its own.
+    expect(stateFileName("/etc/exacast/b/announcer.yaml", "announced")).not.toBe(stateFileName(FILE, "announced"));
+    expect(stateFileName(FILE, "announced")).toBe(stateFileName(FILE, "announced"));
+    const d = load("http: {}\n");
+    expect(d.stateDir).toBe("/var/lib/exacast");
+    expect(d.announcedFile).toBe(`/var/lib/exacast/${stateFileName(FILE, "announced")}`);
+    const set = load("state_dir: state\nannounced_file: /run/a.json\nhttp: {}\n");
+    expect(set.stateDir).toBe("/etc/exacast/state");
+    expect(set.announcedFile).toBe("/run/a.json");
+    expect(set.http?.stateFile).toBe(`/etc/exacast/state/${stateFileName(FILE, "http-apps")}`);
+    expect(load("announced_file: null\n").announcedFile).toBeNull();
+    // systemd's StateDirectory= (the first of several), below an explicit state_dir.
+    const env = (text: string, e: Record<string, string>) => {
+      const r = loadAnnouncerConfig(text, FILE, {}, e);
+      if (!r.ok) throw new Error(r.error.join("\n"));
+      return r.value.stateDir;
+    };
+    expect(env("{}\n", { STATE_DIRECTORY: "/var/lib/exabgp:/var/lib/other" })).toBe("/var/lib/exabgp");
+    expect(env("state_dir: /srv/x\n", { STATE_DIRECTORY: "/var/lib/exabgp" })).toBe("/srv/x");
+  });
+});
+
 describe("config: http and consul", () => {
   it("http: defaults, and what a token may hold", () => {
-    expect(load("http: {}\n").http).toEqual({ listen: { host: "127.0.0.1", port: 9179 }, token: null, stateFile: null, allowExec: false });
+    expect(load("http: {}\n").http).toEqual({
+      listen: { host: "127.0.0.1", port: 9179 },
+      token: null,
+      stateFile: `/var/lib/exacast/${stateFileName(FILE, "http-apps")}`,
+      allowExec: false,
+    });
+    expect(load("http: { state_file: null }\n").http?.stateFile).toBeNull();
     expect(load('http: { listen: "[::1]:9000", token: abc, state_file: apps.json, allow_exec: true }\n').http).toEqual({
       listen: { host: "::1", port: 9000 },
       token: "abc",
