@@ -19,11 +19,17 @@
 // of it and must not count it as sent. Commands written in the wrong form
 // without an answer (no ack) are written again once the API is known.
 //
+// Whether ExaBGP answers at all is learnt too, beside the API (acks.ts): no
+// answer to the first command and commands stop waiting; answers while not
+// waiting and they wait again.
+//
 // Lines from ExaBGP are classified here: acks, `shutdown`, neighbor events
 // (text or JSON encoder), and everything else, which is never taken for an ack.
 
 import type { ApiVersion } from "@exacast/core";
 import { inApi, parseLine } from "@exacast/core";
+import type { AcksLearnt } from "./acks.js";
+import { AckDetector } from "./acks.js";
 
 export type ApiSetting = "auto" | ApiVersion;
 
@@ -84,6 +90,8 @@ export interface ChannelOptions {
   readonly ack: boolean;
   /** How long to wait for `done`/`error` before writing the next command. */
   readonly ackTimeout: number;
+  /** The same while ExaBGP has answered nothing yet: past it, acks are taken as off (default ackTimeout). */
+  readonly firstAckTimeout?: number;
   /** Which API ExaBGP takes; `auto` (default) finds out. */
   readonly api?: ApiSetting;
 }
@@ -99,6 +107,8 @@ export interface AckResult {
   readonly ok: boolean;
   /** `error` on a command that is written again in the other form: not a refusal. */
   readonly retried: boolean;
+  /** An answer to one of the commands written without waiting (which one is not known). */
+  readonly unattributed?: boolean;
   readonly writes: string[];
 }
 
@@ -113,9 +123,11 @@ export class ExaBgpChannel {
   /** The forms refused so far, for a command queued again after an `error`. */
   private readonly retries = new Map<string, ApiVersion[]>();
   private readonly malformed: string[] = [];
+  private readonly acks: AckDetector;
 
   constructor(private readonly opts: ChannelOptions) {
     this.ackMode = opts.ack;
+    this.acks = new AckDetector({ first: opts.firstAckTimeout ?? opts.ackTimeout, usual: opts.ackTimeout });
     const api = opts.api ?? "auto";
     this.apiNow = api === "auto" ? 4 : api;
     this.known = api === "auto" ? null : { api, from: "config" };
@@ -129,6 +141,16 @@ export class ExaBgpChannel {
   /** How the API became known, or null while it is still a guess (auto, nothing heard yet). */
   get apiKnown(): ApiLearnt | null {
     return this.known;
+  }
+
+  /** Commands wait for their answers (ack: true, and ExaBGP found to answer). */
+  get acking(): boolean {
+    return this.ackMode;
+  }
+
+  /** What was learnt about ExaBGP's acks since the last call. */
+  takeAcksLearnt(): AcksLearnt[] {
+    return this.acks.take();
   }
 
   get waitingForAck(): InFlight | null {
@@ -153,6 +175,11 @@ export class ExaBgpChannel {
 
   /** `done` (ok) or `error` arrived: the command it answers, and what to write next. */
   ack(ok: boolean, now: number): AckResult {
+    if (!this.ackMode) {
+      if (this.acks.answer(false)) this.ackMode = true;
+      return { command: null, ok, retried: false, unattributed: true, writes: this.pump(now) };
+    }
+    this.acks.answer(true);
     const command = this.inFlight;
     this.inFlight = null;
     if (!command) return { command, ok, retried: false, writes: this.pump(now) };
@@ -197,21 +224,25 @@ export class ExaBgpChannel {
 
   /** When the command in flight stops waiting (clock ms), or null. */
   deadline(): number | null {
-    return this.inFlight ? this.inFlight.at + this.opts.ackTimeout : null;
+    return this.inFlight ? this.inFlight.at + this.acks.timeout() : null;
   }
 
   /** If the answer is overdue, give up on it and write the next command. */
-  expire(now: number): { expired: InFlight | null; writes: string[] } {
+  expire(now: number): { expired: InFlight | null; acksOff: boolean; writes: string[] } {
     const d = this.deadline();
-    if (d === null || now < d) return { expired: null, writes: [] };
+    if (d === null || now < d || !this.inFlight) return { expired: null, acksOff: false, writes: [] };
     const expired = this.inFlight;
     this.inFlight = null;
-    return { expired, writes: this.pump(now) };
+    // The first command unanswered: ExaBGP does not answer (exabgp.api.ack=false).
+    const acksOff = this.acks.overdue(now - expired.at);
+    if (acksOff) this.ackMode = false;
+    return { expired, acksOff, writes: this.pump(now) };
   }
 
   /** Stop waiting for answers (ExaBGP is going away): everything queued, at once. */
   abandonAcks(): string[] {
     this.ackMode = false;
+    this.acks.stop();
     this.inFlight = null;
     return this.pump(0);
   }
@@ -253,6 +284,7 @@ export class ExaBgpChannel {
     if (!this.ackMode) {
       const lines: string[] = [];
       for (let c = this.take(now); c; c = this.take(now)) lines.push(c.written);
+      this.acks.wrote(lines.length);
       return lines;
     }
     if (this.inFlight) return [];

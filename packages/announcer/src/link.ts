@@ -1,13 +1,17 @@
 // The ExaBGP text API with its effects: the pure channel (channel.ts) plus the
 // writes to stdout, the timer for overdue answers, the counters, and the log
-// lines saying which API ExaBGP was found to take and what it refused.
+// lines saying which API ExaBGP was found to take, whether it answers, and
+// what it refused.
 
 import type { Logger } from "@exacast/core";
+import type { AcksLearnt } from "./acks.js";
 import type { ApiSetting, Incoming } from "./channel.js";
 import { ExaBgpChannel } from "./channel.js";
 import type { Clock } from "@exacast/runtime";
 
 export const ACK_TIMEOUT_MS = 5000;
+/** While ExaBGP has answered nothing: past this, it is taken to run with exabgp.api.ack=false (it answers in ms). */
+export const FIRST_ACK_TIMEOUT_MS = 1000;
 
 export interface LinkStats {
   commands: number;
@@ -17,6 +21,8 @@ export interface LinkStats {
   ackTimeouts: number;
   /** `error`s that made a command be written again in the other API's form. */
   apiRetries: number;
+  /** Commands wait for ExaBGP's answers now (ack, as found). */
+  acking: boolean;
 }
 
 export interface LinkOptions {
@@ -25,7 +31,7 @@ export interface LinkOptions {
 }
 
 export class ExaBgpLink {
-  readonly stats: LinkStats = { commands: 0, acks: 0, ackErrors: 0, ackTimeouts: 0, apiRetries: 0 };
+  readonly stats: LinkStats;
   private readonly channel: ExaBgpChannel;
   private ackTimer: unknown = null;
   /** What ExaBGP wrote in `error: …` before its `error`. */
@@ -41,13 +47,14 @@ export class ExaBgpLink {
   private wake: (() => void) | null = null;
 
   constructor(
-    ack: boolean,
+    private readonly ack: boolean,
     private readonly clock: Clock,
     private readonly write: (lines: readonly string[]) => void,
     private readonly log: Logger,
     private readonly opts: LinkOptions = {},
   ) {
-    this.channel = new ExaBgpChannel({ ack, ackTimeout: ACK_TIMEOUT_MS, api: opts.api ?? "auto" });
+    this.channel = new ExaBgpChannel({ ack, ackTimeout: ACK_TIMEOUT_MS, firstAckTimeout: FIRST_ACK_TIMEOUT_MS, api: opts.api ?? "auto" });
+    this.stats = { commands: 0, acks: 0, ackErrors: 0, ackTimeouts: 0, apiRetries: 0, acking: ack };
   }
 
   /** The API commands are written for now (4 or 6), and whether it is known or still a guess. */
@@ -105,6 +112,12 @@ export class ExaBgpLink {
         });
         if (!repeat) this.refusedNow.set(c.key, c.line);
       }
+    } else if (r.unattributed) {
+      this.stats.acks++;
+      if (!ok) {
+        this.stats.ackErrors++;
+        this.log.error("command_error", { command: "(not known: written without waiting for answers)", ...(detail ? { exabgp_said: detail } : {}) });
+      }
     } else this.log.debug("ack_unexpected", { ack: raw });
     this.emit(r.writes);
   }
@@ -143,6 +156,8 @@ export class ExaBgpLink {
 
   private emit(lines: readonly string[]): void {
     for (const line of this.channel.takeMalformed()) this.log.error("command_malformed", { command: line, kept: "not written" });
+    for (const a of this.channel.takeAcksLearnt()) this.reportAcks(a);
+    this.stats.acking = this.channel.acking;
     if (lines.length > 0 && !this.broken) {
       this.stats.commands += lines.length;
       this.write(lines);
@@ -150,6 +165,23 @@ export class ExaBgpLink {
     this.reportApi(lines.length > 0);
     this.armAckTimer();
     this.poke();
+  }
+
+  private reportAcks(a: AcksLearnt): void {
+    if (!a.acks) {
+      this.log.warn("acks_off", {
+        waited_ms: a.waitedMs === undefined ? undefined : Math.round(a.waitedMs),
+        why: "no answer to the first command: ExaBGP runs with exabgp.api.ack=false",
+        now: "commands are written without waiting for answers",
+        hint: "set ack: false",
+      });
+    } else {
+      this.log[this.ack ? "info" : "warn"]("acks_on", {
+        why: "ExaBGP answers every command (exabgp.api.ack=true)",
+        now: "each command waits for its answer",
+        ...(this.ack ? {} : { hint: "set ack: true" }),
+      });
+    }
   }
 
   private reportApi(wrote: boolean): void {
@@ -173,13 +205,10 @@ export class ExaBgpLink {
     this.ackTimer = this.clock.setTimeout(() => {
       this.ackTimer = null;
       const r = this.channel.expire(this.clock.now());
-      if (r.expired) {
+      // The first command unanswered is no timeout: acks_off says what ExaBGP does (emit).
+      if (r.expired && !r.acksOff) {
         this.stats.ackTimeouts++;
-        this.log.warn("ack_timeout", {
-          command: r.expired.written,
-          waited_ms: ACK_TIMEOUT_MS,
-          ...(this.stats.acks === 0 ? { hint: "no answer has come yet: with exabgp.api.ack = false, set ack: false" } : {}),
-        });
+        this.log.warn("ack_timeout", { command: r.expired.written, waited_ms: Math.round(this.clock.now() - r.expired.at) });
       }
       this.emit(r.writes);
     }, Math.max(0, deadline - this.clock.now()));

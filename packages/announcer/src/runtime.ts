@@ -174,7 +174,7 @@ export class Runtime {
       stopping: a.stopping,
       announced: a.announced.map((r) => ({ vip: r.prefix.text, command: r.announce })),
       vips: vipsJson(this.announcer.registry.entries(), new Map(a.announced.map((r) => [r.prefix.text, r]))),
-      exabgp: { ack: this.cfg.ack, commands: l.commands, acks: l.acks, ack_errors: l.ackErrors, ack_timeouts: l.ackTimeouts, resends: a.resends },
+      exabgp: { ack: l.acking, commands: l.commands, acks: l.acks, ack_errors: l.ackErrors, ack_timeouts: l.ackTimeouts, resends: a.resends },
       http: this.cfg.http ? { apps: this.httpApps?.size ?? 0, state_file: this.cfg.http.stateFile } : null,
       consul: d
         ? {

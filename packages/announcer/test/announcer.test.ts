@@ -153,13 +153,13 @@ apps:
     for (const n of ["a", "b"]) t.health.set(n, PASS);
     await t.clock.advance(100);
     expect(t.out).toEqual([`${V1} [12345:1]`]); // b's announcement waits for the answer
-    t.health.set("c", PASS);
-    await t.clock.advance(1100); // c was DOWN; RISING at 1100, UP at 1200
-    expect(t.out).toHaveLength(1);
     t.ann.onLine("done");
-    // VIP 1 changed while waiting: b's command first (queued earlier), then VIP 1's newest state only.
     expect(t.out.slice(1)).toEqual(["announce route 10.255.255.2/32 next-hop 192.0.2.2 community [12345:2]"]);
+    t.health.set("c", PASS);
+    await t.clock.advance(1100); // c was DOWN; RISING at 1100, UP at 1200, while b's answer is awaited
+    expect(t.out).toHaveLength(2);
     t.ann.onLine("done");
+    // VIP 1 changed while waiting: its newest state only.
     expect(t.out.slice(2)).toEqual([`${V1} [12345:1 12345:3]`]);
   });
 

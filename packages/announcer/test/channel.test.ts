@@ -89,14 +89,17 @@ describe("ExaBgpChannel with acks", () => {
     expect(ch.ack(true, 2).writes).toEqual([X2]);
   });
 
-  it("an answer that does not come within the timeout is given up on", () => {
+  it("an answer that does not come within the timeout is given up on (once ExaBGP has answered before)", () => {
     const ch = new ExaBgpChannel({ ack: true, ackTimeout: 5000 });
+    ch.send("d", D, 0);
+    ch.ack(true, 10);
     ch.send("a", A, 1000);
     ch.send("b", B, 1000);
     expect(ch.deadline()).toBe(6000);
-    expect(ch.expire(5999)).toEqual({ expired: null, writes: [] });
+    expect(ch.expire(5999)).toEqual({ expired: null, acksOff: false, writes: [] });
     const r = ch.expire(6000);
     expect(r.expired?.line).toBe(A);
+    expect(r.acksOff).toBe(false);
     expect(r.writes).toEqual([B]);
     expect(ch.deadline()).toBe(11000);
   });
