@@ -63,7 +63,7 @@ describe.skipIf(problem !== null)("manage_loopback in a network namespace", () =
       ].join("\n") + "\n",
     );
     const [node, script] = bin("exacast-announcer");
-    child = spawn("ip", ["netns", "exec", NS, node!, script!, "--config", `${dir}/announcer.yaml`], { stdio: ["pipe", "pipe", "pipe"] });
+    child = spawn("ip", ["netns", "exec", NS, node!, script!, "--config", `${dir}/announcer.yaml`], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, STATE_DIRECTORY: dir } });
     let buf = "";
     child.stdout!.setEncoding("utf8");
     child.stdout!.on("data", (d: string) => {

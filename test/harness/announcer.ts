@@ -15,7 +15,7 @@ export class AnnouncerProcess extends ScriptedProcess {
     let self: AnnouncerProcess | undefined;
     super(lab, node!, [script!, ...args], {
       name: opts.name ?? "announcer",
-      env: { STATE_DIRECTORY: lab.stateDir, ...(opts.env ?? process.env) },
+      env: opts.env,
       logStdout: true,
       onLine: () => {
         if (opts.ack !== false) self?.write("done");

@@ -37,7 +37,9 @@ export class ScriptedProcess {
   constructor(lab: Lab, cmd: string, args: string[], opts: ScriptedOptions) {
     const logFile = `${lab.dir}/${opts.name}.err`;
     const outFile = opts.logStdout ? `${lab.dir}/${opts.name}.out` : undefined;
-    this.child = spawn(cmd, args, { cwd: opts.cwd ?? lab.dir, env: opts.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+    // The lab's state folder, not the host's /var/lib/exacast (an announcer's state files).
+    const env = { STATE_DIRECTORY: lab.stateDir, ...(opts.env ?? process.env) };
+    this.child = spawn(cmd, args, { cwd: opts.cwd ?? lab.dir, env, stdio: ["pipe", "pipe", "pipe"] });
     this.child.stdout!.setEncoding("utf8").on("data", (d: string) => {
       if (outFile) appendFileSync(outFile, d);
       const parts = (this.partial + d).split("\n");

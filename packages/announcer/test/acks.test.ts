@@ -13,7 +13,7 @@ import { loadAnnouncerConfig } from "../src/config.js";
 import { FIRST_ACK_TIMEOUT_MS } from "../src/link.js";
 
 const route = (n: number, verb = "announce") => `${verb} route 10.0.0.${n}/32 next-hop self`;
-const [A, B, C, D] = [1, 2, 3, 4].map((n) => route(n));
+const [A, B, C, D] = [route(1), route(2), route(3), route(4)] as const;
 
 describe("the channel learns whether ExaBGP answers", () => {
   const channel = (ack: boolean) => new ExaBgpChannel({ ack, ackTimeout: 5000, firstAckTimeout: 1000, api: 4 });
