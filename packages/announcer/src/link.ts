@@ -171,7 +171,7 @@ export class ExaBgpLink {
     if (!a.acks) {
       this.log.warn("acks_off", {
         waited_ms: a.waitedMs === undefined ? undefined : Math.round(a.waitedMs),
-        why: "no answer to the first command: ExaBGP runs with exabgp.api.ack=false",
+        why: "no answer to the first command: ExaBGP runs with exabgp.api.ack=false (were it only slow, acks_on follows)",
         now: "commands are written without waiting for answers",
         hint: "set ack: false",
       });
