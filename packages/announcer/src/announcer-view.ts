@@ -3,6 +3,7 @@
 // for a check now, and events to observe. Neither side holds the other's
 // internals.
 
+import type { Prefix } from "@exacast/core";
 import type { AppCheckResult } from "./checks/index.js";
 import type { LinkStats } from "./link.js";
 import type { SentRoute } from "./planner.js";
@@ -12,6 +13,10 @@ import type { AppEntry, AppRegistry } from "./registry.js";
 export interface AnnouncerObserver {
   wrote?(lines: readonly string[]): void;
   checked?(entry: AppEntry, result: AppCheckResult): void;
+  /** A VIP was announced (true) or withdrawn (false): its command was just queued for ExaBGP. */
+  routed?(vip: Prefix, announced: boolean): void;
+  /** ExaBGP reported a neighbor's session state. */
+  neighbor?(address: string, state: "up" | "down" | "connected"): void;
 }
 
 /** The announcer as of now, for metrics and /status. */

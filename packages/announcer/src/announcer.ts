@@ -165,6 +165,7 @@ export class Announcer implements AnnouncerView {
         return;
       case "neighbor":
         this.deps.log.info("neighbor", { neighbor: m.address, state: m.state });
+        for (const o of this.observers) o.neighbor?.(m.address, m.state);
         if (m.state === "up") this.resendAll();
         return;
       case "other":
@@ -264,6 +265,7 @@ export class Announcer implements AnnouncerView {
     this.ledger.decided(c, c.kind === "announce" ? c.route.route : was?.route);
     this.deps.log.info(c.kind, { vip: key, command: c.line });
     this.link.send(key, c.line);
+    if (c.kind === "withdraw" || !was) for (const o of this.observers) o.routed?.(c.prefix, c.kind === "announce");
   }
 
   // A VIP's claim is on disk: plan it again now (its apps may have changed meanwhile).

@@ -7,6 +7,7 @@
 //   DELETE /v1/apps/{name}       → 204
 //   GET    /register?name=&vip=&monitor=…    GoCast
 //   GET    /unregister?name=                 GoCast
+//   GET    /info                 GoCast: the BGP peer, as GoBGP's api.Peer
 //   GET    /metrics              Prometheus text
 //   GET    /status               JSON
 //   GET    /                     the status page (HTML)
@@ -22,6 +23,8 @@ export interface ApiBackend {
   remove(name: string): Reply;
   register(query: URLSearchParams): Reply;
   unregister(query: URLSearchParams): Reply;
+  /** GoCast's /info answer (null: no peer yet). */
+  info(): unknown;
   metrics(): string;
   status(): unknown;
   /** The status page (HTML). */
@@ -29,6 +32,8 @@ export interface ApiBackend {
   /** The announcer is stopping: changes are refused (503). */
   readonly stopping: boolean;
 }
+
+const GOCAST_METHODS = ["GET", "POST", "PUT"];
 
 const STOPPING: EndpointReply = { status: 503, json: { error: "the announcer is stopping" } };
 
@@ -39,8 +44,11 @@ export function apiRoutes(b: ApiBackend): RouteTable {
     new RouteTable()
       .get("/v1/apps", "apps", () => ({ status: 200, json: { apps: b.apps() } }))
       // GoCast clients use GET; a GET that changes state is GoCast's design, kept for compatibility.
-      .on(["GET", "POST"], "/register", "register", (r) => change(() => b.register(r.query))())
-      .on(["GET", "POST"], "/unregister", "unregister", (r) => change(() => b.unregister(r.query))())
+      // GoCast's handlers take any method and read only the query: the ones clients send are taken too.
+      .on(GOCAST_METHODS, "/register", "register", (r) => change(() => b.register(r.query))())
+      .on([...GOCAST_METHODS, "DELETE"], "/unregister", "unregister", (r) => change(() => b.unregister(r.query))())
+      // Compact JSON and a newline, as Go's json.Encoder writes it.
+      .get("/info", "info", () => ({ status: 200, text: `${JSON.stringify(b.info())}\n`, type: "application/json" }))
       .get("/metrics", "metrics", () => metricsReply(b.metrics()))
       .get("/status", "status", () => ({ status: 200, json: b.status() }))
       .get("/", "page", () => ({ status: 200, text: b.page(), type: "text/html; charset=utf-8" }))

@@ -20,6 +20,7 @@ import {
 } from "@exacast/core";
 import { z } from "zod";
 import { checkSchema } from "./check-schema.js";
+import { natListSchema } from "./nat-rules.js";
 
 const count = (what: string) =>
   z
@@ -42,6 +43,7 @@ const overrideShape = {
   communities: z.array(communitySchema).max(64, "at most 64 communities").optional(),
   med: u32Schema.nullable().optional(),
   local_pref: u32Schema.nullable().optional(),
+  nat: natListSchema.optional(),
 };
 
 /** One app, as in `apps:` (and, later, the body of PUT /v1/apps/{name}). */
@@ -95,6 +97,8 @@ export const httpConfigSchema = z.strictObject({
   token: tokenSchema.nullable().optional(),
   state_file: fileSchema.nullable().optional(),
   allow_exec: z.boolean().optional(),
+  /** GoCast's cleanup_timer: an HTTP app withdrawn this long is dropped. */
+  cleanup_after: durationSchema.refine((v) => v >= 1000, "cleanup_after must be at least 1s").nullable().optional(),
 });
 
 /** Where the Consul agent is: `host:port` or `http(s)://host:port` (as CONSUL_HTTP_ADDR). */
@@ -158,6 +162,7 @@ export const configSchema = z.strictObject({
   state_dir: fileSchema.optional(),
   announced_file: fileSchema.nullable().optional(),
   manage_loopback: z.boolean().optional(),
+  nat_backend: z.enum(["auto", "nftables", "iptables"], { error: "expected auto, nftables or iptables" }).optional(),
   log_format: logFormatSchema.optional(),
   log_level: logLevelSchema.optional(),
   http: httpConfigSchema.nullable().optional(),

@@ -23,6 +23,8 @@ export interface HttpConfig {
   readonly stateFile: string | null;
   /** exec checks (and GoCast exec monitors) may be registered over HTTP. */
   readonly allowExec: boolean;
+  /** GoCast's cleanup_timer: an HTTP app withdrawn this long (ms) is dropped; null: never. */
+  readonly cleanupAfter: number | null;
 }
 
 /** `consul:` resolved. */
@@ -86,6 +88,7 @@ export interface AnnouncerConfig extends Globals {
   /** What ExaBGP may hold from this announcer, kept for the next process; null: not kept. */
   readonly announcedFile: string | null;
   readonly manageLoopback: boolean;
+  readonly natBackend: "auto" | "nftables" | "iptables";
   readonly logFormat: LogFormat;
   readonly logLevel: LogLevel;
   readonly http: HttpConfig | null;
@@ -137,6 +140,7 @@ export function resolveApp(a: AppInput, g: Globals, source: AppSource, baseDir: 
     communities: a.communities ?? g.communities,
     med: a.med === undefined ? g.med : a.med,
     localPref: a.local_pref === undefined ? g.localPref : a.local_pref,
+    ...((a.nat ?? g.nat)?.length ? { nat: a.nat ?? g.nat } : {}),
   });
 }
 
@@ -167,6 +171,7 @@ export function globalsOf(c: ConfigInput): Globals {
     communities: c.communities ?? [],
     med: c.med ?? null,
     localPref: c.local_pref ?? null,
+    ...(c.nat?.length ? { nat: c.nat } : {}),
   };
 }
 
@@ -211,6 +216,7 @@ export function loadAnnouncerConfig(
     stateDir,
     announcedFile: inState(c.announced_file, "announced"),
     manageLoopback: c.manage_loopback ?? false,
+    natBackend: c.nat_backend ?? "auto",
     logFormat: c.log_format ?? "text",
     logLevel: c.log_level ?? "info",
     http: c.http
@@ -219,6 +225,7 @@ export function loadAnnouncerConfig(
           token: c.http.token ?? null,
           stateFile: inState(c.http.state_file, "http-apps"),
           allowExec: c.http.allow_exec ?? false,
+          cleanupAfter: c.http.cleanup_after ?? null,
         }
       : null,
     consul,

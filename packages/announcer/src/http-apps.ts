@@ -24,6 +24,8 @@ const problemsReply = (problems: readonly string[]): Reply => ({ status: 400, js
 export interface HttpAppsOptions {
   readonly allowExec: boolean;
   readonly maxApps?: number;
+  /** An app was registered (created, replaced or the same again): http.cleanup_after's wait starts over. */
+  readonly onRegistered?: (name: string) => void;
 }
 
 export class HttpApps {
@@ -54,8 +56,12 @@ export class HttpApps {
   register(query: URLSearchParams): Reply {
     const q = parseGoCastRegister(query, { allowExec: this.opts.allowExec });
     if (!q.ok) return problemsReply(q.error);
-    const r = this.upsert(q.value.name, q.value.input, "gocast");
-    return r.status === 201 ? { ...r, status: 200 } : r;
+    const { name, input, warnings } = q.value;
+    const r = this.upsert(name, input, "gocast");
+    if (r.status >= 300) return r;
+    for (const w of warnings) this.log.warn("gocast_register_warning", { app: name, warning: w });
+    const json = warnings.length > 0 ? { ...(r.json as object), warnings } : r.json;
+    return { status: 200, json };
   }
 
   /** DELETE /v1/apps/{name}. */
@@ -111,6 +117,7 @@ export class HttpApps {
     }
     const result = this.registry.upsert(v.value.spec);
     this.inputs.set(name, v.value.input);
+    if (via !== "state_file") this.opts.onRegistered?.(name);
     if (result !== "unchanged") {
       this.persist();
       this.log.info(result === "created" ? "http_app_created" : "http_app_replaced", { app: name, via });

@@ -5,6 +5,7 @@
 
 import type { Community, IpAddress, Prefix } from "@exacast/core";
 import type { CheckSpec } from "./checks/index.js";
+import type { NatEntry } from "./nat-rules.js";
 
 export interface Timers {
   readonly interval: number;
@@ -35,6 +36,8 @@ export interface AppSpec {
   readonly communities: readonly Community[];
   readonly med: number | null;
   readonly localPref: number | null;
+  /** GoCast's NAT: redirects while the app's VIPs are announced (none when absent). */
+  readonly nat?: readonly NatEntry[];
 }
 
 /** What apps inherit and what every announcement needs. */
@@ -45,4 +48,5 @@ export interface Globals {
   readonly communities: readonly Community[];
   readonly med: number | null;
   readonly localPref: number | null;
+  readonly nat?: readonly NatEntry[];
 }

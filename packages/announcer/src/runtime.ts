@@ -19,7 +19,12 @@ import type { ConsulApi } from "./consul/client.js";
 import { createConsulApi } from "./consul/client.js";
 import { ConsulDiscovery } from "./consul/discovery.js";
 import type { ConsulHealth } from "./consul/health.js";
+import { HttpCleanup } from "./cleanup.js";
+import { NeighborBook } from "./gocast-info.js";
 import { HttpApps } from "./http-apps.js";
+import type { NatRunner } from "./nat.js";
+import { NatController } from "./nat.js";
+import { natWiring } from "./nat-wiring.js";
 import { AnnouncerMetrics } from "./metrics.js";
 import { StateFile } from "./state-file.js";
 import { announcerPage } from "./status-page.js";
@@ -31,6 +36,8 @@ export interface RuntimeOptions {
   /** The Consul API (tests may give their own); created from the config otherwise. */
   readonly consulApi?: ConsulApi;
   readonly clock?: Clock;
+  /** Runs the firewall commands of `nat` (tests give their own). */
+  readonly natRunner?: NatRunner;
 }
 
 export class Runtime {
@@ -41,10 +48,14 @@ export class Runtime {
   private readonly consulApps: ConsulApps | null = null;
   private readonly store: StateFile | null = null;
   private readonly toIso: ToIso;
+  private readonly clock: Clock;
   private readonly startedAt = Date.now();
   /** Resolves at Consul's first list of services. */
   private readonly consulSynced: Promise<void>;
-  private readonly clock: Clock;
+  /** ExaBGP's neighbors as reported, for GoCast's /info. */
+  readonly neighbors = new NeighborBook();
+  readonly cleanup: HttpCleanup | null = null;
+  readonly nat: NatController;
 
   constructor(
     private readonly cfg: AnnouncerConfig,
@@ -65,10 +76,20 @@ export class Runtime {
       snapshot: () => announcer.snapshot(),
       consul: () => (cfg.consul ? { ...(this.discovery?.status ?? { reachable: null, errors: 0, updates: 0 }), skipped: this.consulApps?.skipped ?? 0 } : null),
     });
-    announcer.observe({ wrote: (lines) => this.metrics.wrote(lines), checked: (e, r) => this.metrics.checked(e, r) });
+    announcer.observe({
+      wrote: (lines) => this.metrics.wrote(lines),
+      checked: (e, r) => {
+        this.metrics.checked(e, r);
+        this.cleanup?.checked(e);
+      },
+      neighbor: (address, state) => this.neighbors.seen(address, state, clock.now()),
+    });
     reg.on((ev) => {
       if (ev.kind === "removed") this.metrics.removed(ev.entry.spec.name);
+      this.cleanup?.onRegistry(ev);
     });
+    this.nat = new NatController(cfg.natBackend, log, opts.natRunner);
+    natWiring(announcer, this.nat, clock, log);
     const base = { globals: cfg, baseDir: dirname(resolvePath(cfg.file)) };
     if (cfg.http) {
       const ctx: RequestContext = {
@@ -80,7 +101,10 @@ export class Runtime {
         },
       };
       this.store = cfg.http.stateFile ? new StateFile(cfg.http.stateFile, log) : null;
-      this.httpApps = new HttpApps(reg, ctx, { allowExec: cfg.http.allowExec }, this.store, log, (name) => this.app(name));
+      const after = cfg.http.cleanupAfter;
+      if (after !== null) this.cleanup = new HttpCleanup(after, clock, (name) => this.httpApps?.remove(name), log);
+      const onRegistered = (name: string) => this.cleanup?.registered(name);
+      this.httpApps = new HttpApps(reg, ctx, { allowExec: cfg.http.allowExec, onRegistered }, this.store, log, (name) => this.app(name));
       this.server = new EndpointServer(
         { listen: cfg.http.listen, token: cfg.http.token, onReply: (route, code) => this.metrics.request(route, code), clock },
         apiRoutes(this.backend()),
@@ -151,7 +175,8 @@ export class Runtime {
 
   async stop(): Promise<void> {
     this.discovery?.stop();
-    await this.server?.stop();
+    this.cleanup?.stop();
+    await Promise.all([this.server?.stop(), this.nat.clear()]);
     await this.store?.flushed();
   }
 
@@ -202,6 +227,7 @@ export class Runtime {
       remove: (name) => apps.remove(name),
       register: (q) => apps.register(q),
       unregister: (q) => apps.unregister(q),
+      info: () => this.neighbors.info((t) => Date.now() - (this.clock.now() - t)),
       metrics: () => this.metrics.render(),
       status: () => this.status(),
       page: () => announcerPage(this.status(), Date.now()),

@@ -81,18 +81,21 @@ describe("PUT bodies: the config's app schema", () => {
 describe("GoCast queries", () => {
   const q = (s: string) => new URLSearchParams(s);
 
-  it("register: name, vip, port:tcp monitors (127.0.0.1:P, P a port), consul, vip_communities", () => {
-    expect(parseGoCastRegister(q("name=web&vip=10.1.1.1/32&monitor=port:tcp:8080&monitor=port:tcp:8443&monitor=consul&vip_communities=65000:1,65000:2"), { allowExec: false })).toEqual({
+  it("register: name, vip, port:tcp/udp monitors (listening on P, P a port), consul, vip_communities, nat", () => {
+    const query = "name=web&vip=10.1.1.1/32&monitor=port:tcp:8080&monitor=port:udp:53&monitor=consul&vip_communities=65000:1,65000:2&nat=tcp:80:8080&nat=udp:53";
+    expect(parseGoCastRegister(q(query), { allowExec: false })).toEqual({
       ok: true,
       value: {
         name: "web",
         input: {
           name: "web",
           vip: "10.1.1.1/32",
-          ports: [8080, 8443],
-          checks: [{ tcp: "127.0.0.1:8080" }, { tcp: "127.0.0.1:8443" }, { consul: {} }],
+          ports: [8080, 53],
+          checks: [{ listening: { protocol: "tcp", port: 8080 } }, { listening: { protocol: "udp", port: 53 } }, { consul: {} }],
           communities: ["65000:1", "65000:2"],
+          nat: ["tcp:80:8080", "udp:53"],
         },
+        warnings: [],
       },
     });
     expect(parseGoCastRegister(q("name=web&vip=10.1.1.1/32"), { allowExec: false })).toMatchObject({ ok: true, value: { input: { ports: [], checks: [] } } });
@@ -100,18 +103,17 @@ describe("GoCast queries", () => {
 
   it("register: exec monitors only when allowed (a query must not run commands), every problem at once", () => {
     expect(parseMonitor("exec:/usr/local/bin/check --fast", 0, { allowExec: true })).toEqual({ check: { exec: { command: "/usr/local/bin/check --fast", shell: true } } });
-    const r = parseGoCastRegister(q("vip=a&vip=b&monitor=exec:rm%20-rf%20/&monitor=port:udp:53&monitor=port:tcp:0&monitor=ping&nat=tcp:80&extra=1"), { allowExec: false });
+    const r = parseGoCastRegister(q("vip=a&vip=b&monitor=exec:rm%20-rf%20/&monitor=port:sctp:53&monitor=port:tcp:0&monitor=ping&nat=tcp:80&extra=1"), { allowExec: false });
     expect(r).toEqual({
       ok: false,
       error: [
         '"extra": unknown parameter; expected name, vip, monitor, vip_communities, nat',
         "name: required",
         "vip: given 2 times, expected once",
-        "nat: GoCast's NAT rules are not supported by exacast (it announces routes only); register without nat",
         "monitor[0]: exec monitors run a command on this host and are refused over HTTP; set http.allow_exec: true in the config to allow them",
-        "monitor[1]: port:udp monitors are not supported (a UDP port cannot be probed without a request); register with PUT /v1/apps and a udp check instead",
+        'monitor[1]: expected port:tcp:<port>, port:udp:<port>, exec:<command> or consul, got "port:sctp:53"',
         "monitor[2]: expected a port 1..65535, got 0",
-        'monitor[3]: expected port:tcp:<port>, exec:<command> or consul, got "ping"',
+        'monitor[3]: expected port:tcp:<port>, port:udp:<port>, exec:<command> or consul, got "ping"',
       ],
     });
   });

@@ -12,6 +12,8 @@ import type { FileAbsentSpec } from "./file-absent.js";
 import { fileAbsent } from "./file-absent.js";
 import type { HttpSpec } from "./http.js";
 import { http } from "./http.js";
+import type { ListeningSpec } from "./listening.js";
+import { listening } from "./listening.js";
 import type { TcpSpec } from "./tcp.js";
 import { tcp } from "./tcp.js";
 import type { CheckContext, CheckKind, CheckResult } from "./types.js";
@@ -19,11 +21,11 @@ import { oneLine } from "./types.js";
 import type { UdpSpec } from "./udp.js";
 import { udp } from "./udp.js";
 
-export type CheckSpec = TcpSpec | UdpSpec | HttpSpec | ExecSpec | FileAbsentSpec | ConsulSpec;
+export type CheckSpec = TcpSpec | UdpSpec | HttpSpec | ExecSpec | FileAbsentSpec | ConsulSpec | ListeningSpec;
 export type { CheckContext, CheckResult } from "./types.js";
 
 /** Every kind, by the key that names it in `checks:`. */
-export const CHECK_KINDS = { tcp, udp, http, exec, file_absent: fileAbsent, consul } as const;
+export const CHECK_KINDS = { tcp, udp, http, exec, file_absent: fileAbsent, consul, listening } as const;
 export type CheckKindName = keyof typeof CHECK_KINDS;
 
 const kindOf = <S extends CheckSpec>(spec: S) => CHECK_KINDS[spec.kind] as unknown as CheckKind<S>;

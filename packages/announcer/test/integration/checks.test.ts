@@ -279,3 +279,41 @@ describe("file_absent and an app's checks together", () => {
     expect(await runAppChecks([], ctx)).toMatchObject({ pass: true, reason: "ok" });
   });
 });
+
+describe("listening (GoCast's port:tcp/udp)", () => {
+  /** A port nothing on this host uses, on any address: the kernel's pick for a dual-stack [::]:0. */
+  async function freeEverywhere(): Promise<number> {
+    const s = createServer();
+    const port = await new Promise<number>((r) => s.listen(0, "::", () => r((s.address() as AddressInfo).port)));
+    await new Promise((r) => s.close(r));
+    return port;
+  }
+  const run = (protocol: "tcp" | "udp", port: number) => runCheck({ kind: "listening", protocol, port }, ctx);
+
+  it("a TCP service bound only to one host address is up (a connect to 127.0.0.1 is refused), and down once closed", async () => {
+    const port = await freeEverywhere();
+    expect(await run("tcp", port)).toMatchObject({ ok: false, reason: `nothing listens on tcp port ${port}` });
+    const s = createServer((c) => c.destroy());
+    await new Promise<void>((r) => s.listen(port, "127.0.0.2", r));
+    const up = await run("tcp", port);
+    expect(up).toMatchObject({ kind: "listening", ok: true, reason: `tcp port ${port} in use (/proc/net/tcp)` });
+    expect(up.latencyMs).toBeLessThan(200);
+    expect(await tcpCheck({ host: "127.0.0.1", port }, 1000)).toMatchObject({ ok: false, reason: "connection refused" });
+    await new Promise((r) => s.close(r));
+    expect((await run("tcp", port)).ok).toBe(false);
+  });
+
+  it("an IPv6 listener counts; a UDP socket bound to the port counts for udp, not for tcp", async () => {
+    const port = await freeEverywhere();
+    const s6 = createServer();
+    await new Promise<void>((r) => s6.listen(port, "::1", r));
+    expect(await run("tcp", port)).toMatchObject({ ok: true, reason: `tcp port ${port} in use (/proc/net/tcp6)` });
+    await new Promise((r) => s6.close(r));
+    const u = createSocket("udp4");
+    await new Promise<void>((r) => u.bind(port, "127.0.0.3", r));
+    expect(await run("udp", port)).toMatchObject({ ok: true, reason: `udp port ${port} in use (/proc/net/udp)` });
+    expect((await run("tcp", port)).ok).toBe(false);
+    await new Promise<void>((r) => u.close(r));
+    expect(await run("udp", port)).toMatchObject({ ok: false, reason: `no socket bound to udp port ${port}` });
+  });
+});
