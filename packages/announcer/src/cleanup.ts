@@ -68,6 +68,7 @@ export class HttpCleanup {
     const handle = this.clock.setTimeout(
       () => {
         this.timers.delete(name);
+        if (this.serving.get(name) !== false) return;
         this.log.info("http_app_cleanup", { app: name, waited_ms: Math.round(this.clock.now() - since) });
         this.drop(name);
       },

@@ -72,8 +72,12 @@ describe("GoCast's cleanup_timer: http.cleanup_after", () => {
     await t.clock.advance(10);
     t.health.set("dns", FAIL);
     await t.clock.advance(50_000);
+    expect([...t.runtime.cleanup!.pending.keys()]).toEqual(["dns"]);
     t.health.delete("dns");
     await t.clock.advance(2000);
+    expect(t.runtime.cleanup!.pending.size).toBe(0);
+    await t.clock.advance(20_000);
+    expect(t.ann.registry.get("dns")).toBeDefined();
     t.health.set("dns", FAIL);
     await t.clock.advance(59_000);
     expect([...t.ann.registry.entries()].map((e) => e.spec.name).sort()).toEqual(["dns", "never"]);
