@@ -109,8 +109,9 @@ export interface ConsulAddress {
 }
 
 export function parseConsulAddress(text: string): ConsulAddress | string {
-  const m = /^(?:(https?):\/\/)?(.+?)\/?$/.exec(text.trim());
-  const bad = `expected host:port or http(s)://host:port, got ${JSON.stringify(text)}`;
+  // GoCast's consul_addr ends in /v1 (it appends the API paths to it): taken as the same agent.
+  const m = /^(?:(https?):\/\/)?(.+?)(?:\/v1)?\/?$/.exec(text.trim());
+  const bad = `expected host:port or http(s)://host:port (a trailing /v1 is allowed), got ${JSON.stringify(text)}`;
   if (!m) return bad;
   const hp = parseHostPort(m[2]!);
   if (!hp.ok) return bad;

@@ -34,7 +34,7 @@ export interface ConsulConfig {
   readonly node: string | null;
   readonly token: string | null;
   /** Where the token came from, for logs (the token itself is never logged). */
-  readonly tokenFrom: "config" | "CONSUL_HTTP_TOKEN" | null;
+  readonly tokenFrom: "config" | "CONSUL_HTTP_TOKEN" | "CONSUL_TOKEN" | null;
   readonly tag: string;
   /** The retry period while the agent cannot be reached or answers an error. */
   readonly interval: number;
@@ -244,12 +244,14 @@ function consulOf(c: NonNullable<ConfigInput["consul"]>, env: Readonly<Record<st
   }
   let token = c.token ?? null;
   let tokenFrom: ConsulConfig["tokenFrom"] = token ? "config" : null;
-  const envToken = env.CONSUL_HTTP_TOKEN?.trim();
-  if (!token && envToken) {
+  // Consul's own variable, then GoCast's.
+  for (const name of ["CONSUL_HTTP_TOKEN", "CONSUL_TOKEN"] as const) {
+    const envToken = env[name]?.trim();
+    if (token || !envToken) continue;
     if (tokenSchema.safeParse(envToken).success) {
       token = envToken;
-      tokenFrom = "CONSUL_HTTP_TOKEN";
-    } else problems.push("consul.token: not set, and CONSUL_HTTP_TOKEN holds characters a token cannot have");
+      tokenFrom = name;
+    } else problems.push(`consul.token: not set, and ${name} holds characters a token cannot have`);
   }
   // CONSUL_NODE and CONSUL_STALE as GoCast reads them.
   const envNode = env.CONSUL_NODE?.trim();

@@ -10,7 +10,7 @@ const parse = (v: unknown) => checkSchema.safeParse(v);
 
 describe("check kinds", () => {
   it("each key names its own kind module", () => {
-    expect(Object.keys(CHECK_KINDS)).toEqual(["tcp", "udp", "http", "exec", "file_absent", "consul"]);
+    expect(Object.keys(CHECK_KINDS)).toEqual(["tcp", "udp", "http", "exec", "file_absent", "consul", "listening"]);
     for (const [key, kind] of Object.entries(CHECK_KINDS)) expect(kind.kind).toBe(key);
   });
 
@@ -25,6 +25,7 @@ describe("check kinds", () => {
       [{ file_absent: "web.off" }, "file_absent web.off"],
       [{ consul: null }, "consul (the service named as the app)"],
       [{ consul: { service: "web-1" } }, 'consul service "web-1"'],
+      [{ listening: "udp:53" }, "listening udp:53 (any address)"],
     ];
     for (const [input, text] of forms) {
       const r = parse(input);
@@ -43,7 +44,7 @@ describe("check kinds", () => {
     for (const key of ["toString", "__proto__", "constructor", "ping"]) {
       const r = parse(JSON.parse(`{"${key}": "x"}`));
       expect(r.success, key).toBe(false);
-      if (!r.success) expect(r.error.issues[0]!.message).toMatch(/^unknown check kind; expected one of tcp, udp, http, exec, file_absent, consul$/);
+      if (!r.success) expect(r.error.issues[0]!.message).toMatch(/^unknown check kind; expected one of tcp, udp, http, exec, file_absent, consul, listening$/);
     }
     const r = parse({ exec: "ls" });
     expect(!r.success && r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)).toEqual([expect.stringMatching(/^exec: /)]);

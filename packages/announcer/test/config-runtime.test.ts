@@ -10,8 +10,8 @@ function load(text: string): AnnouncerConfig {
   return r.value;
 }
 
-function problems(text: string): string[] {
-  const r = loadAnnouncerConfig(text, FILE, {}, {});
+function problems(text: string, env: Record<string, string> = {}): string[] {
+  const r = loadAnnouncerConfig(text, FILE, {}, env);
   if (r.ok) throw new Error("expected the config to be refused");
   return r.error.map((l) => l.replace(`${FILE}: `, ""));
 }
@@ -48,14 +48,17 @@ describe("config: http and consul", () => {
       token: null,
       stateFile: `/var/lib/exacast/${stateFileName(FILE, "http-apps")}`,
       allowExec: false,
+      cleanupAfter: null,
     });
     expect(load("http: { state_file: null }\n").http?.stateFile).toBeNull();
-    expect(load('http: { listen: "[::1]:9000", token: abc, state_file: apps.json, allow_exec: true }\n').http).toEqual({
+    expect(load('http: { listen: "[::1]:9000", token: abc, state_file: apps.json, allow_exec: true, cleanup_after: 15m }\n').http).toEqual({
       listen: { host: "::1", port: 9000 },
       token: "abc",
       stateFile: "/etc/exacast/apps.json",
       allowExec: true,
+      cleanupAfter: 900_000,
     });
+    expect(problems("http: { cleanup_after: 10ms }\n")).toEqual(["http.cleanup_after: cleanup_after must be at least 1s"]);
     expect(problems('http: { listen: nowhere, token: "a b", port: 1 }\n')).toEqual([
       'http.listen: expected host:port, got "nowhere"',
       "http.token: expected visible ASCII characters only (no spaces or control characters)",
@@ -98,10 +101,27 @@ describe("config: http and consul", () => {
       hold: 5000,
     });
     expect(problems("consul: { address: 'ftp://x:1', tag: 'a=b', wait: 1h, node: 'a/b' }\n")).toEqual([
-      'consul.address: expected host:port or http(s)://host:port, got "ftp://x:1"',
+      'consul.address: expected host:port or http(s)://host:port (a trailing /v1 is allowed), got "ftp://x:1"',
       "consul.node: expected a Consul node name (no spaces, /, ?, # or %)",
       "consul.tag: expected 1-64 characters of A-Z a-z 0-9 _ . : -",
       "consul.wait: wait must be 1s..10m (Consul's limit)",
+    ]);
+  });
+
+  it("GoCast's Consul settings: consul_addr ending in /v1, CONSUL_TOKEN after CONSUL_HTTP_TOKEN, CONSUL_NODE", () => {
+    const c = (text: string, env: Record<string, string> = {}) => {
+      const r = loadAnnouncerConfig(text, FILE, {}, env);
+      if (!r.ok) throw new Error(r.error.join("\n"));
+      return r.value.consul;
+    };
+    expect(c('consul: { address: "http://localhost:8500/v1" }\n')?.address).toEqual({ secure: false, host: "localhost", port: 8500 });
+    expect(c("consul: {}\n", { CONSUL_HTTP_ADDR: "https://10.0.0.1:8501/v1/" })?.address).toEqual({ secure: true, host: "10.0.0.1", port: 8501 });
+    expect(c("consul: {}\n", { CONSUL_TOKEN: "gocast-token", CONSUL_NODE: "edge7" })).toMatchObject({ token: "gocast-token", tokenFrom: "CONSUL_TOKEN", node: "edge7" });
+    expect(c("consul: {}\n", { CONSUL_TOKEN: "gocast-token", CONSUL_HTTP_TOKEN: "consul-token" })).toMatchObject({ token: "consul-token", tokenFrom: "CONSUL_HTTP_TOKEN" });
+    expect(c("consul: { token: mine }\n", { CONSUL_TOKEN: "gocast-token" })).toMatchObject({ token: "mine", tokenFrom: "config" });
+    expect(problems("consul: {}\n", { CONSUL_TOKEN: "a b" })).toEqual(["consul.token: not set, and CONSUL_TOKEN holds characters a token cannot have"]);
+    expect(problems('consul: { address: "127.0.0.1:8500/v2" }\n')).toEqual([
+      'consul.address: expected host:port or http(s)://host:port (a trailing /v1 is allowed), got "127.0.0.1:8500/v2"',
     ]);
   });
 

@@ -199,9 +199,9 @@ apps:
 `);
     expect(p).toEqual([
       'apps[0].checks[0].tcp: expected host:port, got "nope"',
-      "apps[0].checks[1].tpc: unknown check kind; expected one of tcp, udp, http, exec, file_absent, consul",
-      "apps[0].checks[2]: expected exactly one check kind (tcp, udp, http, exec, file_absent, consul), got none",
-      "apps[0].checks[3]: expected exactly one check kind (tcp, udp, http, exec, file_absent, consul), got tcp, http",
+      "apps[0].checks[1].tpc: unknown check kind; expected one of tcp, udp, http, exec, file_absent, consul, listening",
+      "apps[0].checks[2]: expected exactly one check kind (tcp, udp, http, exec, file_absent, consul, listening), got none",
+      "apps[0].checks[3]: expected exactly one check kind (tcp, udp, http, exec, file_absent, consul, listening), got tcp, http",
       'apps[0].checks[4].http: expected an http:// or https:// URL, got "ftp://127.0.0.1/"',
       "apps[0].checks[5].http.status: expected an HTTP status 100..599",
       "apps[0].checks[6].udp.send: expected hex bytes, e.g. 0a1b2c (an even number of 0-9 a-f)",

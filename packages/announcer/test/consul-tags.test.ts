@@ -39,12 +39,38 @@ describe("Consul tags → app", () => {
     expect(serviceApp(svc(tags, { kind: "" }), opts)?.kind).toBe("app");
   });
 
-  it("GoCast tags: enable_gocast, gocast_vip, gocast_monitor (port:tcp:P is a port of the app)", () => {
-    expect(serviceApp(svc(["enable_gocast", "gocast_vip=10.2.2.2/32", "gocast_monitor=port:tcp:5000", "gocast_monitor=consul"], { port: 0 }), opts)).toEqual({
+  it("GoCast tags: enable_gocast, gocast_vip, gocast_monitor (port:tcp:P listens on P, a port of the app)", () => {
+    expect(serviceApp(svc(["enable_gocast", "gocast_vip=10.2.2.2/32", "gocast_monitor=port:tcp:5000", "gocast_monitor=port:udp:53", "gocast_monitor=consul"], { port: 0 }), opts)).toEqual({
       kind: "app",
       name: "consul-web-1",
-      input: { name: "consul-web-1", vips: ["10.2.2.2/32"], ports: [5000], checks: [{ tcp: "127.0.0.1:5000" }, { consul: { service: "web-1" } }] },
+      input: {
+        name: "consul-web-1",
+        vips: ["10.2.2.2/32"],
+        ports: [53, 5000],
+        checks: [{ listening: { protocol: "tcp", port: 5000 } }, { listening: { protocol: "udp", port: 53 } }, { consul: { service: "web-1" } }],
+      },
     });
+  });
+
+  it("GoCast's other tags as its consul.go reads them: vip communities, nat, host bits masked with a warning", () => {
+    const tags = ["enable_gocast", "gocast_vip=10.2.2.9/24", "gocast_vip_communities=111:222,333:444", "gocast_nat=tcp:53:8053", "gocast_nat=udp:53"];
+    expect(serviceApp(svc(tags), opts)).toEqual({
+      kind: "app",
+      name: "consul-web-1",
+      input: { name: "consul-web-1", vips: ["10.2.2.0/24"], ports: [8443], checks: [], communities: ["111:222", "333:444"], nat: ["tcp:53:8053", "udp:53"] },
+      warnings: ['tag "gocast_vip=10.2.2.9/24": 10.2.2.9/24 has host bits set; announcing 10.2.2.0/24 as GoCast does'],
+    });
+    // exacast's own tag keeps refusing host bits.
+    expect(serviceApp(svc(["exacast", "exacast_vip=10.2.2.9/24"]), opts)?.kind).toBe("skip");
+  });
+
+  it("no monitor tag: a GoCast service runs no check (GoCast: always healthy), an exacast one its Consul checks", () => {
+    const gocast = serviceApp(svc(["enable_gocast", "gocast_vip=10.2.2.2/32"]), opts);
+    expect(gocast?.kind === "app" && gocast.input.checks).toEqual([]);
+    const both = serviceApp(svc(["enable_gocast", "exacast", "gocast_vip=10.2.2.2/32"]), opts);
+    expect(both?.kind === "app" && both.input.checks).toEqual([{ consul: { service: "web-1" } }]);
+    const custom = serviceApp(svc(["anycast", "enable_gocast", "gocast_vip=10.2.2.2/32"]), { ...opts, tag: "anycast" });
+    expect(custom?.kind === "app" && custom.input.checks).toEqual([{ consul: { service: "web-1" } }]);
   });
 
   it("invalid tags skip the service, each problem naming the tag", () => {
@@ -57,7 +83,6 @@ describe("Consul tags → app", () => {
         "exacast_check=tcp:nope",
         "exacast_check=exec:/bin/true",
         "exacast_vips=10.0.0.1/32",
-        "gocast_nat=tcp:80:8080",
       ]),
       opts,
     );
@@ -70,7 +95,6 @@ describe("Consul tags → app", () => {
         'tag "exacast_check=tcp:nope": expected host:port, got "nope"',
         'tag "exacast_check=exec:/bin/true": exec checks from Consul tags run commands on this host and are refused; set consul.allow_exec: true in the config to allow them',
         'tag "exacast_vips=10.0.0.1/32": unknown exacast tag; expected exacast_vip=, exacast_port=, exacast_check=',
-        'tag "gocast_nat=tcp:80:8080": GoCast\'s NAT rules are not supported by exacast (it announces routes only)',
       ],
     });
     expect(serviceApp(svc(["exacast", "exacast_port=80"]), opts)).toEqual({ kind: "skip", problems: ["no exacast_vip=<prefix> (or gocast_vip=) tag: a VIP is required"] });

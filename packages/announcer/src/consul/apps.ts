@@ -14,6 +14,8 @@ import { isTagged, isTypical, serviceApp } from "./tags.js";
 export class ConsulApps {
   /** Service ID → the problems last logged for it. */
   private readonly skipLogged = new Map<string, string>();
+  /** Service ID → the warnings last logged for it (GoCast VIPs masked). */
+  private readonly warnLogged = new Map<string, string>();
   /** Tagged services of another kind (sidecars, gateways) already said to be ignored. */
   private readonly kindLogged = new Set<string>();
 
@@ -64,8 +66,14 @@ export class ConsulApps {
       }
       names.add(r.name);
       specs.push(v.value.spec);
+      const warned = (r.warnings ?? []).join("; ");
+      if (warned !== "" && this.warnLogged.get(svc.id) !== warned) this.log.warn("consul_service_warning", { service: svc.id, service_name: svc.name, warning: warned });
+      if (warned !== "") this.warnLogged.set(svc.id, warned);
+      else this.warnLogged.delete(svc.id);
     }
     for (const id of [...this.skipLogged.keys()]) if (!skippedNow.has(id)) this.skipLogged.delete(id);
+    const present = new Set(services.map((s) => s.id));
+    for (const id of [...this.warnLogged.keys()]) if (!present.has(id)) this.warnLogged.delete(id);
     this.registry.sync("consul", specs);
     return specs.length;
   }

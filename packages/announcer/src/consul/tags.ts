@@ -8,7 +8,14 @@
 //   exacast_check=consul | tcp:<host:port> | http:<url> | exec:<command>
 //                             repeatable; default consul (the service's own
 //                             Consul checks); GoCast: gocast_monitor=
-//                             port:tcp:P | exec:<cmd> | consul
+//                             port:tcp:P | port:udp:P | exec:<cmd> | consul
+// GoCast's other tags are read as GoCast reads them (controller/consul.go):
+//   gocast_vip=              host bits masked, with a warning (exacast_vip= refuses them)
+//   gocast_vip_communities=a:b,c:d   communities added to the announcement
+//   gocast_nat=tcp:53:8053   repeatable; see nat-rules.ts
+// and a service tagged only enable_gocast with no gocast_monitor= has no
+// check at all (GoCast runs no monitor: always healthy), where one tagged
+// for exacast checks its Consul checks by default.
 // An exacast_ tag this version does not know is an error, not ignored: a
 // misspelt exacast_vips must not leave a service silently unannounced.
 // Every value goes through the same schemas as the config file.
@@ -16,7 +23,7 @@
 import { createHash } from "node:crypto";
 import type { AppInputObject } from "../app-request.js";
 import { checkSchema } from "../check-schema.js";
-import { parseMonitor } from "../gocast.js";
+import { gocastVip, parseMonitor } from "../gocast.js";
 import { portSchema, prefixSchema } from "@exacast/core";
 
 export interface ConsulService {
@@ -36,7 +43,7 @@ export interface TagOptions {
 }
 
 export type ServiceApp =
-  | { readonly kind: "app"; readonly name: string; readonly input: AppInputObject }
+  | { readonly kind: "app"; readonly name: string; readonly input: AppInputObject; readonly warnings?: readonly string[] }
   | { readonly kind: "skip"; readonly problems: readonly string[] };
 
 export const GOCAST_TAG = "enable_gocast";
@@ -97,16 +104,28 @@ export function serviceApp(svc: ConsulService, opts: TagOptions): ServiceApp | n
   const vips = new Map<string, string>();
   const ports = new Set<number>();
   const checks: Record<string, unknown>[] = [];
+  const communities: string[] = [];
+  const nat: string[] = [];
+  const warnings: string[] = [];
   const bad = (tag: string, why: string) => problems.push(`tag ${show(tag)}: ${why}`);
   for (const tag of svc.tags) {
     const eq = tag.indexOf("=");
     if (eq === -1) continue;
     const key = tag.slice(0, eq);
     const value = tag.slice(eq + 1);
-    if (key === "exacast_vip" || key === "gocast_vip") {
+    if (key === "exacast_vip") {
       const p = prefixSchema.safeParse(value);
       if (p.success) vips.set(p.data.text, p.data.text);
       else bad(tag, p.error.issues[0]?.message ?? "invalid prefix");
+    } else if (key === "gocast_vip") {
+      const v = gocastVip(value);
+      if (typeof v === "string") bad(tag, v);
+      else {
+        vips.set(v.vip, v.vip);
+        if (v.warning) warnings.push(`tag ${show(tag)}: ${v.warning}`);
+      }
+    } else if (key === "gocast_vip_communities") {
+      communities.push(...value.split(",").map((c) => c.trim()));
     } else if (key === "exacast_port") {
       const p = portSchema.safeParse(/^\d{1,5}$/.test(value) ? Number(value) : NaN);
       if (p.success) ports.add(p.data);
@@ -123,7 +142,7 @@ export function serviceApp(svc: ConsulService, opts: TagOptions): ServiceApp | n
       if (r.success) checks.push(check);
       else bad(tag, r.error.issues.map((i) => i.message).join("; "));
     } else if (key === "gocast_nat") {
-      bad(tag, "GoCast's NAT rules are not supported by exacast (it announces routes only)");
+      nat.push(value);
     } else if (key.startsWith("exacast_") && !EXACAST_KEYS.includes(key)) {
       bad(tag, `unknown exacast tag; expected ${EXACAST_KEYS.map((k) => `${k}=`).join(", ")}`);
     }
@@ -132,9 +151,19 @@ export function serviceApp(svc: ConsulService, opts: TagOptions): ServiceApp | n
   if (svc.id === "") problems.push("the service has an empty ID");
   if (problems.length > 0) return { kind: "skip", problems };
   if (ports.size === 0 && svc.port > 0) ports.add(svc.port);
-  if (checks.length === 0) checks.push({ consul: { service: svc.id } });
+  const gocastOnly = !svc.tags.includes(opts.tag);
+  if (checks.length === 0 && !gocastOnly) checks.push({ consul: { service: svc.id } });
   const name = consulAppName(svc.id);
-  return { kind: "app", name, input: { name, vips: [...vips.values()], ports: [...ports].sort((a, b) => a - b), checks } };
+  // Communities and NAT entries are checked by the app schema, like every value.
+  const input = {
+    name,
+    vips: [...vips.values()],
+    ports: [...ports].sort((a, b) => a - b),
+    checks,
+    ...(communities.length > 0 ? { communities } : {}),
+    ...(nat.length > 0 ? { nat } : {}),
+  };
+  return { kind: "app", name, input, ...(warnings.length > 0 ? { warnings } : {}) };
 }
 
 function gocastMonitor(value: string, svc: ConsulService, opts: TagOptions): { check: Record<string, unknown>; port?: number } | string {
