@@ -12,6 +12,7 @@
 import { writeFileSync, rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import type { ExaBgp, GoBgp } from "../harness/index.js";
+import { startConsulEmulator, type ConsulEmulator } from "../consul-emulator/index.js";
 import { Lab, bin, waitFor } from "../harness/index.js";
 import { NetNs, netnsProblem } from "../harness/netns.js";
 
@@ -28,7 +29,7 @@ interface World {
   A: string;
 }
 
-async function world(name: string, config: (dir: string) => string): Promise<World> {
+async function world(name: string, config: (dir: string) => string, before?: (lab: Lab, host: NetNs) => Promise<void>, processEnv?: Record<string, string>): Promise<World> {
   const lab = new Lab(name);
   const A = lab.addr(2);
   const host = NetNs.create("exacast-nat-h");
@@ -39,6 +40,7 @@ async function world(name: string, config: (dir: string) => string): Promise<Wor
   client.ip("route", "add", `${VIP}/32`, "via", "10.77.0.1");
   host.ip("address", "add", `${VIP}/32`, "dev", "lo");
   await host.echo("10.77.0.1", 8053);
+  await before?.(lab, host);
   const file = `${lab.dir}/announcer.yaml`;
   writeFileSync(file, config(lab.dir));
   const rs = await lab.gobgp({ neighbors: [{ address: A, peerAs: 65000 }] });
@@ -48,6 +50,7 @@ async function world(name: string, config: (dir: string) => string): Promise<Wor
     asn: 65000,
     neighbors: [{ address: rs.address, peerAs: 64999, connect: rs.port }],
     processes: [{ name: "announcer", run: host.argv([...bin("exacast-announcer"), "--config", file]), encoder: "text" }],
+    ...(processEnv ? { processEnv } : {}),
   });
   await rs.waitEstablished(A);
   return { lab, host, client, rs, exa, A };
@@ -159,5 +162,38 @@ describe.skipIf(problem !== null)("nat: iptables (nat_backend: iptables), an app
     await w.exa.stop();
     await waitFor(async () => (await chain()) === null && (await jump()) === null, { what: "chain and jump gone", timeout: 10_000 });
     expect(await w.client.probe("udp", VIP, 53)).toBe("error: ECONNREFUSED");
+  });
+});
+
+describe.skipIf(problem !== null)("nat: gocast_nat= tags from Consul (the agent reached inside the namespace through a bridge)", () => {
+  let w: World;
+  let consul: ConsulEmulator;
+  const TOKEN = "nat-consul-token";
+  const table = () => w.host.tryExec(["nft", "list", "table", "inet", "exacast"]);
+
+  beforeAll(async () => {
+    consul = await startConsulEmulator({ aclToken: TOKEN, node: "edge-nat" });
+    w = await world(
+      "announcer-nat-consul",
+      () => ["next_hop: 192.0.2.2", "interval: 200ms", "fast_interval: 50ms", "rise: 1", "fall: 1", 'consul: { address: "http://127.0.0.1:8500/v1", interval: 200ms }'].join("\n") + "\n",
+      (lab, host) => host.bridge("127.0.0.1", 8500, { host: consul.host, port: consul.port }, `${lab.dir}/consul.sock`),
+      { CONSUL_TOKEN: TOKEN, CONSUL_NODE: "edge-nat" },
+    );
+  });
+  afterAll(async () => {
+    await w?.lab.close();
+    await consul?.close();
+  });
+
+  it("a service tagged gocast_nat=tcp:53:8053 is redirected while announced; deregistered, the rule goes", async () => {
+    onTestFailed(() => console.log(w.lab.report()));
+    consul.registerService({ ID: "dns-1", Name: "dns", Tags: ["enable_gocast", `gocast_vip=${VIP}/32`, "gocast_monitor=port:tcp:8053", "gocast_nat=tcp:53:8053", "gocast_nat=udp:53:8053"] });
+    await waitFor(async () => (await routes(w))[`${VIP}/32`] === "12345:8053", { what: "the VIP in GoBGP", timeout: 10_000, interval: 50 });
+    await waitFor(async () => (await w.client.probe("tcp", VIP, 53, "c1")) === "echo:c1", { what: "tcp to the VIP redirected", timeout: 5000 });
+    expect(await w.client.probe("udp", VIP, 53, "c2")).toBe("echo:c2");
+    consul.deregisterService("dns-1");
+    await waitFor(async () => !(`${VIP}/32` in (await routes(w))), { what: "withdrawn in GoBGP", timeout: 10_000, interval: 50 });
+    await waitFor(async () => (await table()) === null, { what: "the table gone", timeout: 5000 });
+    expect(await w.client.probe("tcp", VIP, 53)).toBe("error: ECONNREFUSED");
   });
 });
