@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what `npm test`, `npm run demo` and `npm run bench` need and is
 # missing: Debian's exabgp, gobgpd, frr (bgpd, vtysh), bird2, haproxy, nginx,
-# iproute2, nftables, iptables and chromium, promtool (Debian's prometheus
-# package: the ops/ tests), groff and man (the man page tests), then
-# node_modules (npm ci). Cheap when everything is there. ExaBGP 5.0 and 6 run
-# from ../shared/exabgp/ (test/harness/exabgp-runtime.ts); 6 needs a Python
-# 3.12 or newer (on PATH or under pyenv).
+# iproute2, nftables, iptables, golang-go and chromium, promtool (Debian's
+# prometheus package: the ops/ tests), groff and man (the man page tests),
+# then node_modules (npm ci). Cheap when everything is there. ExaBGP 5.0 and 6
+# run from ../shared/exabgp/ (test/harness/exabgp-runtime.ts); 6 needs a
+# Python 3.12 or newer (on PATH or under pyenv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,6 +22,8 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 # The announcer's nat (GoCast's nat=) is tested with both firewalls, in namespaces.
 command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || missing+=(nftables)
 command -v iptables >/dev/null 2>&1 || [ -x /usr/sbin/iptables ] || missing+=(iptables)
+# GoCast's own binary is built from ../shared/peers for the side-by-side test.
+command -v go >/dev/null 2>&1 || missing+=(golang-go)
 # The status pages are tested (and screenshot) in a real headless browser.
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
