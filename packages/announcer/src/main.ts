@@ -49,9 +49,10 @@ Options:
   -V, --version     print the version
 
 With http: in the config it serves the registration API (PUT/DELETE
-/v1/apps/{name}, GET /v1/apps, GoCast's /register and /unregister), /metrics
-and /status; with consul: it announces the local Consul agent's services
-tagged "exacast" (exacast_vip=, exacast_port=, exacast_check= tags).
+/v1/apps/{name}, GET /v1/apps, GoCast's /register, /unregister and /info),
+/metrics and /status; with consul: it announces the local Consul agent's
+services tagged "exacast" (exacast_vip=, exacast_port=, exacast_check= tags)
+or GoCast's "enable_gocast" (gocast_vip=, gocast_monitor=, gocast_nat= …).
 
 Signals: SIGTERM/SIGINT withdraw every VIP (after drain_time) and exit 0;
 SIGUSR1 logs counters and check latency.
