@@ -15,6 +15,7 @@ import type { AppSpec } from "../../packages/announcer/src/model.js";
 import { loadAnnouncerConfig } from "../../packages/announcer/src/config.js";
 import { serviceApp } from "../../packages/announcer/src/consul/tags.js";
 import { parseGoCastRegister } from "../../packages/announcer/src/gocast.js";
+import { iptablesDiff, nftScript, wantedRules } from "../../packages/announcer/src/nat-rules.js";
 import { firstWithdraw, planVip, sentRouteOf } from "../../packages/announcer/src/planner.js";
 import { appBody, consulService, goCastQuery, toSearchParams } from "./announcer-inputs.fuzz.js";
 import { Budget, timed } from "./budget.js";
@@ -57,7 +58,7 @@ function commandsOf(spec: AppSpec, ctx: RequestContext): string[] {
   return lines;
 }
 
-const tally = { accepted: 0, refused: 0, lines: 0, announces: 0 };
+const tally = { accepted: 0, refused: 0, lines: 0, announces: 0, natRules: 0 };
 /** Inputs accepted, by test: each generator must reach acceptance, or its test proves only refusals. */
 const accepted: Record<string, number> = {};
 let current = "";
@@ -74,6 +75,18 @@ function judge(r: ReturnType<typeof validateApp>, ctx: RequestContext): void {
     tally.lines++;
     if (!isCommandLine(line) || /[\r\n]/.test(line)) expect.fail(`malformed command ${JSON.stringify(line)}`);
   }
+  natSafe(r.value.spec);
+}
+
+/** What an accepted app's `nat` would give the firewall: one rule per line, digits, dots and colons only. */
+function natSafe(spec: AppSpec): void {
+  if (!spec.nat?.length) return;
+  const { rules } = wantedRules(spec.vips, () => [{ name: spec.name, nat: spec.nat ?? [] }]);
+  const lines = nftScript(rules).split("\n").filter((l) => l.includes("redirect"));
+  if (lines.length !== rules.length) expect.fail(`nft script for ${spec.name}: ${lines.length} rule lines for ${rules.length} rules`);
+  for (const l of lines) if (!/^ {4}ip6? daddr [0-9a-f.:]+\/\d{1,3} (tcp|udp) dport \d{1,5} redirect to :\d{1,5}$/.test(l)) expect.fail(`unsafe nft rule ${JSON.stringify(l)}`);
+  for (const cmd of iptablesDiff([], rules)) for (const arg of cmd) if (!/^[A-Za-z0-9.:/-]+$/.test(arg)) expect.fail(`unsafe iptables argument ${JSON.stringify(arg)}`);
+  tally.natRules += rules.length;
 }
 
 describe("announcer inputs under fuzzing: only well-formed commands come out", () => {
@@ -147,5 +160,6 @@ describe("announcer inputs under fuzzing: only well-formed commands come out", (
     expect(tally.accepted).toBeGreaterThan(100);
     expect(tally.refused).toBeGreaterThan(1000);
     expect(tally.announces).toBeGreaterThanOrEqual(2 * tally.accepted);
+    expect(tally.natRules, "accepted apps with nat entries").toBeGreaterThan(10);
   });
 });

@@ -114,15 +114,20 @@ export const appBody = fc.oneof(
 export const goCastQuery = fc.record({
   name: mostly(validName.map((n) => [n]), fc.array(hostileString, { minLength: 0, maxLength: 2 })),
   vip: mostly(validVip.map((v) => [v]), fc.array(hostileString, { minLength: 0, maxLength: 2 })),
-  monitor: fc.array(mostly(fc.constantFrom("port:tcp:443", "port:tcp:8080"), hostileString), { maxLength: 3 }),
+  monitor: fc.array(mostly(fc.constantFrom("port:tcp:443", "port:tcp:8080", "port:udp:53"), hostileString), { maxLength: 3 }),
+  // GoCast's NAT entries reach the firewall's command line: hostile ones must never get there.
+  nat: fc.array(mostly(fc.constantFrom("tcp:53:8053", "udp:53", "tcp:80:8080"), hostileString), { maxLength: 2 }),
+  vip_communities: fc.array(mostly(fc.constantFrom("65000:7", "65000:7,65000:8"), hostileString), { maxLength: 1 }),
   extra: fc.array(fc.tuple(hostileString, hostileString), { maxLength: 1 }),
 });
 
-export function toSearchParams(q: { name: string[]; vip: string[]; monitor: string[]; extra: [string, string][] }): URLSearchParams {
+export function toSearchParams(q: { name: string[]; vip: string[]; monitor: string[]; nat?: string[]; vip_communities?: string[]; extra: [string, string][] }): URLSearchParams {
   const p = new URLSearchParams();
   for (const n of q.name) p.append("name", n);
   for (const v of q.vip) p.append("vip", v);
   for (const m of q.monitor) p.append("monitor", m);
+  for (const m of q.nat ?? []) p.append("nat", m);
+  for (const m of q.vip_communities ?? []) p.append("vip_communities", m);
   for (const [k, v] of q.extra) p.append(k, v);
   return p;
 }
@@ -136,6 +141,9 @@ const tag = fc.oneof(
   fc.oneof(hostileString, hostileNumber.map(String)).map((v) => `exacast_port=${v}`),
   hostileString.map((v) => `exacast_check=${v}`),
   hostileString.map((v) => `gocast_monitor=${v}`),
+  hostileString.map((v) => `gocast_nat=${v}`),
+  hostileString.map((v) => `gocast_vip_communities=${v}`),
+  fc.constantFrom("gocast_nat=tcp:53:8053", "gocast_vip_communities=65000:9"),
   hostileString.map((v) => `exacast_${v}`),
   hostileString,
 );
