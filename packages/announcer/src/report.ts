@@ -48,6 +48,7 @@ export function formatCheckReport(cfg: AnnouncerConfig): string {
       a.localPref !== null ? `local_pref ${a.localPref}` : "",
     ].filter(Boolean);
     if (attrs.length) out.push(`  route     ${attrs.join(", ")}`);
+    if (a.nat?.length) out.push(`  nat       ${a.nat.map((e) => `${e.protocol} <vip>:${e.port} -> local ${e.toPort}`).join(", ")} (${cfg.natBackend})`);
   }
   const all = planAll(
     cfg.apps.map((a) => ({ ...a, serving: true })),

@@ -6,6 +6,7 @@ import { comparePrefixes, formatCommunity, isGracefulShutdown } from "@exacast/c
 import { describeCheck } from "./checks/index.js";
 import type { CheckResult } from "./checks/types.js";
 import type { SentRoute } from "./planner.js";
+import { natText } from "./nat-rules.js";
 import type { AppEntry } from "./registry.js";
 
 /** A clock reading → wall time as ISO text (the runtime's isoFrom). */
@@ -31,6 +32,7 @@ export function appJson(e: AppEntry, toIso: ToIso) {
     communities: s.communities.map(formatCommunity),
     med: s.med,
     local_pref: s.localPref,
+    nat: (s.nat ?? []).map(natText),
     checks: s.checks.map((c, i) => ({ kind: c.kind, check: describeCheck(c), last: resultJson(e.results[i] ?? null) })),
     last_check: e.lastCheckAt === null ? null : toIso(e.lastCheckAt),
     timers: {
