@@ -38,7 +38,7 @@ describe.skipIf(skip !== null)("GoCast and exacast side by side, one router", ()
   let host: NetNs;
   let router: NetNs;
   let service: ChildProcess | undefined;
-  const logs: Record<string, string> = { gocast: "", exabgp: "", gobgpd: "" };
+  const logs = { gocast: "", exabgp: "", gobgpd: "" };
 
   /** What `peer` announced to the router: prefix → communities. */
   const adjIn = async (peer: string): Promise<Record<string, string>> => {

@@ -28,6 +28,7 @@ const app = (over: Partial<App>): App => ({
   vips: ["10.255.255.1/32"],
   ports: [443],
   communities: [],
+  nat: [],
   med: null,
   local_pref: null,
   checks: [{ kind: "tcp", check: "tcp 127.0.0.1:8443", last: { ok: true, reason: "connected", latency_ms: 0.412 } }],
