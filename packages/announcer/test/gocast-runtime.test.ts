@@ -15,7 +15,7 @@ const PASS: AppCheckResult = { pass: true, disabled: false, results: [], reason:
 const FAIL: AppCheckResult = { pass: false, disabled: false, results: [], reason: "listening: nothing listens" };
 
 function setup(http: string) {
-  const cfg = loadAnnouncerConfig(`next_hop: 192.0.2.2\ninterval: 1s\nfast_interval: 100ms\nrise: 1\nfall: 1\nhttp: { ${http} }\n`, "/t/a.yaml", {}, {});
+  const cfg = loadAnnouncerConfig(`next_hop: 192.0.2.2\ninterval: 1s\nfast_interval: 100ms\nrise: 1\nfall: 1\nhttp: { state_file: null, ${http} }\n`, "/t/a.yaml", {}, {});
   if (!cfg.ok) throw new Error(cfg.error.join("\n"));
   const clock = new FakeClock();
   const out: string[] = [];
