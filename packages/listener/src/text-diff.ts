@@ -1,0 +1,122 @@
+// A unified diff of two texts, line by line (what --dry shows): Myers'
+// O((N+M)·D) algorithm on what lies between the common first and last lines.
+// Past MAX_EDITS differences the middle is shown as removed then added: still
+// a correct diff, just not the shortest, and never a slow or big computation
+// (a HAProxy config of 100k lines all changed). Pure.
+
+const CONTEXT = 3;
+const MAX_EDITS = 2000;
+/** Marks the last line of a text that does not end with a newline. */
+const NO_EOL = "\u0000noeol";
+
+type Op = { readonly kind: " " | "-" | "+"; readonly line: string };
+
+export interface TextDiff {
+  /** The unified diff, "" when the texts are equal. */
+  readonly text: string;
+  readonly added: number;
+  readonly removed: number;
+}
+
+function linesOf(text: string | undefined): string[] {
+  if (text === undefined || text === "") return [];
+  const lines = text.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  else lines[lines.length - 1] += NO_EOL;
+  return lines;
+}
+
+/** The edit script from a to b, or undefined past maxD edits. */
+function myers(a: readonly string[], b: readonly string[], maxD: number): Op[] | undefined {
+  const n = a.length;
+  const m = b.length;
+  const off = n + m + 1;
+  const v = new Int32Array(2 * off + 1);
+  // trace[d]: v as it was before step d, for k in [-d-1, d+1].
+  const trace: Int32Array[] = [];
+  for (let d = 0; d <= Math.min(n + m, maxD); d++) {
+    trace.push(v.slice(off - d - 1, off + d + 2));
+    for (let k = -d; k <= d; k += 2) {
+      let x = k === -d || (k !== d && v[off + k - 1]! < v[off + k + 1]!) ? v[off + k + 1]! : v[off + k - 1]! + 1;
+      let y = x - k;
+      while (x < n && y < m && a[x] === b[y]) {
+        x++;
+        y++;
+      }
+      v[off + k] = x;
+      if (x >= n && y >= m) return backtrack(trace, a, b);
+    }
+  }
+  return undefined;
+}
+
+function backtrack(trace: readonly Int32Array[], a: readonly string[], b: readonly string[]): Op[] {
+  const ops: Op[] = [];
+  let x = a.length;
+  let y = b.length;
+  for (let d = trace.length - 1; d >= 0; d--) {
+    const t = trace[d]!;
+    const at = (k: number) => t[k + d + 1]!;
+    const k = x - y;
+    const prevK = k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
+    const prevX = d === 0 ? 0 : at(prevK);
+    const prevY = d === 0 ? 0 : prevX - prevK;
+    while (x > prevX && y > prevY) {
+      y--;
+      ops.push({ kind: " ", line: a[--x]! });
+    }
+    if (d > 0) {
+      if (x === prevX) ops.push({ kind: "+", line: b[--y]! });
+      else ops.push({ kind: "-", line: a[--x]! });
+    }
+  }
+  return ops.reverse();
+}
+
+function editScript(a: readonly string[], b: readonly string[]): Op[] {
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const midA = a.slice(head, a.length - tail);
+  const midB = b.slice(head, b.length - tail);
+  const middle = myers(midA, midB, MAX_EDITS) ?? [...midA.map((line) => ({ kind: "-" as const, line })), ...midB.map((line) => ({ kind: "+" as const, line }))];
+  const same = (lines: readonly string[]) => lines.map((line) => ({ kind: " " as const, line }));
+  return [...same(a.slice(0, head)), ...middle, ...same(a.slice(a.length - tail))];
+}
+
+function show(op: Op): string {
+  return op.line.endsWith(NO_EOL) ? `${op.kind}${op.line.slice(0, -NO_EOL.length)}\n\\ No newline at end of file\n` : `${op.kind}${op.line}\n`;
+}
+
+/** `before` undefined: the file does not exist yet. */
+export function unifiedDiff(before: string | undefined, after: string, name: string): TextDiff {
+  const ops = editScript(linesOf(before), linesOf(after));
+  const changed = ops.flatMap((op, i) => (op.kind === " " ? [] : [i]));
+  if (changed.length === 0) return { text: "", added: 0, removed: 0 };
+  // Old and new line numbers before each op.
+  const oldAt: number[] = [];
+  const newAt: number[] = [];
+  let o = 0;
+  let w = 0;
+  for (const op of ops) {
+    oldAt.push(o);
+    newAt.push(w);
+    if (op.kind !== "+") o++;
+    if (op.kind !== "-") w++;
+  }
+  let out = `--- ${before === undefined ? "/dev/null" : name}\n+++ ${name}\n`;
+  for (let c = 0; c < changed.length; ) {
+    const start = Math.max(0, changed[c]! - CONTEXT);
+    let last = changed[c]!;
+    while (c + 1 < changed.length && changed[c + 1]! - last <= 2 * CONTEXT) last = changed[++c]!;
+    c++;
+    const end = Math.min(ops.length, last + CONTEXT + 1);
+    const hunk = ops.slice(start, end);
+    const oldLen = hunk.filter((op) => op.kind !== "+").length;
+    const newLen = hunk.filter((op) => op.kind !== "-").length;
+    const range = (at: number, len: number) => `${len === 0 ? at : at + 1},${len}`;
+    out += `@@ -${range(oldAt[start]!, oldLen)} +${range(newAt[start]!, newLen)} @@\n` + hunk.map(show).join("");
+  }
+  return { text: out, added: ops.filter((op) => op.kind === "+").length, removed: ops.filter((op) => op.kind === "-").length };
+}
