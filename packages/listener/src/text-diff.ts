@@ -5,7 +5,7 @@
 // (a HAProxy config of 100k lines all changed). Pure.
 
 const CONTEXT = 3;
-const MAX_EDITS = 2000;
+const MAX_EDITS = 1000;
 /** Marks the last line of a text that does not end with a newline. */
 const NO_EOL = "\u0000noeol";
 
@@ -73,50 +73,68 @@ function backtrack(trace: readonly Int32Array[], a: readonly string[], b: readon
   return ops.reverse();
 }
 
-function editScript(a: readonly string[], b: readonly string[]): Op[] {
+function show(kind: string, line: string): string {
+  return line.endsWith(NO_EOL) ? `${kind}${line.slice(0, -NO_EOL.length)}\n\\ No newline at end of file\n` : `${kind}${line}\n`;
+}
+
+/** `before` undefined: the file does not exist yet. */
+export function unifiedDiff(before: string | undefined, after: string, name: string): TextDiff {
+  const a = linesOf(before);
+  const b = linesOf(after);
+  // The common first and last lines are only ever context: never made into ops.
   let head = 0;
   while (head < a.length && head < b.length && a[head] === b[head]) head++;
   let tail = 0;
   while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
   const midA = a.slice(head, a.length - tail);
   const midB = b.slice(head, b.length - tail);
+  if (midA.length === 0 && midB.length === 0) return { text: "", added: 0, removed: 0 };
   const middle = myers(midA, midB, MAX_EDITS) ?? [...midA.map((line) => ({ kind: "-" as const, line })), ...midB.map((line) => ({ kind: "+" as const, line }))];
-  const same = (lines: readonly string[]) => lines.map((line) => ({ kind: " " as const, line }));
-  return [...same(a.slice(0, head)), ...middle, ...same(a.slice(a.length - tail))];
-}
-
-function show(op: Op): string {
-  return op.line.endsWith(NO_EOL) ? `${op.kind}${op.line.slice(0, -NO_EOL.length)}\n\\ No newline at end of file\n` : `${op.kind}${op.line}\n`;
-}
-
-/** `before` undefined: the file does not exist yet. */
-export function unifiedDiff(before: string | undefined, after: string, name: string): TextDiff {
-  const ops = editScript(linesOf(before), linesOf(after));
-  const changed = ops.flatMap((op, i) => (op.kind === " " ? [] : [i]));
-  if (changed.length === 0) return { text: "", added: 0, removed: 0 };
-  // Old and new line numbers before each op.
+  // Position i of the whole script: head context, the middle, tail context.
+  const total = head + middle.length + tail;
+  const opAt = (i: number): Op => (i < head ? { kind: " ", line: a[i]! } : i < head + middle.length ? middle[i - head]! : { kind: " ", line: a[a.length - (total - i)]! });
+  // Old and new line numbers before each op of the middle; context lines count one of each.
   const oldAt: number[] = [];
   const newAt: number[] = [];
-  let o = 0;
-  let w = 0;
-  for (const op of ops) {
+  let o = head;
+  let w = head;
+  for (const op of middle) {
     oldAt.push(o);
     newAt.push(w);
     if (op.kind !== "+") o++;
     if (op.kind !== "-") w++;
   }
+  const lineNumbers = (i: number): [number, number] => {
+    if (i < head) return [i, i];
+    if (i < head + middle.length) return [oldAt[i - head]!, newAt[i - head]!];
+    return [a.length - (total - i), b.length - (total - i)];
+  };
+  const changed = middle.flatMap((op, i) => (op.kind === " " ? [] : [head + i]));
   let out = `--- ${before === undefined ? "/dev/null" : name}\n+++ ${name}\n`;
   for (let c = 0; c < changed.length; ) {
     const start = Math.max(0, changed[c]! - CONTEXT);
     let last = changed[c]!;
     while (c + 1 < changed.length && changed[c + 1]! - last <= 2 * CONTEXT) last = changed[++c]!;
     c++;
-    const end = Math.min(ops.length, last + CONTEXT + 1);
-    const hunk = ops.slice(start, end);
-    const oldLen = hunk.filter((op) => op.kind !== "+").length;
-    const newLen = hunk.filter((op) => op.kind !== "-").length;
+    const end = Math.min(total, last + CONTEXT + 1);
+    let oldLen = 0;
+    let newLen = 0;
+    let body = "";
+    for (let i = start; i < end; i++) {
+      const op = opAt(i);
+      if (op.kind !== "+") oldLen++;
+      if (op.kind !== "-") newLen++;
+      body += show(op.kind, op.line);
+    }
+    const [o0, n0] = lineNumbers(start);
     const range = (at: number, len: number) => `${len === 0 ? at : at + 1},${len}`;
-    out += `@@ -${range(oldAt[start]!, oldLen)} +${range(newAt[start]!, newLen)} @@\n` + hunk.map(show).join("");
+    out += `@@ -${range(o0, oldLen)} +${range(n0, newLen)} @@\n${body}`;
   }
-  return { text: out, added: ops.filter((op) => op.kind === "+").length, removed: ops.filter((op) => op.kind === "-").length };
+  let added = 0;
+  let removed = 0;
+  for (const op of middle) {
+    if (op.kind === "+") added++;
+    else if (op.kind === "-") removed++;
+  }
+  return { text: out, added, removed };
 }
