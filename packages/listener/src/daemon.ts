@@ -148,7 +148,8 @@ export class ListenerDaemon {
     this.timerAt = Infinity;
     for (;;) {
       if (this.cycle) await this.cycle;
-      else if (this.onceRendered) break; // --once: that render was the one; nothing more
+      // --once: after its render, nothing more; before it, only a table seen whole (once.ts).
+      else if (this.onceRendered || (this.gate && !this.gate.sound())) break;
       else {
         const due = this.lanes.take(this.clock.now(), { force: true });
         if (due.length === 0) break;
@@ -187,7 +188,6 @@ export class ListenerDaemon {
 
   private changed(): void {
     this.seenVersion = this.rib.version;
-    this.gate?.heard(this.clock.now());
     this.lanes.change(this.clock.now());
     this.arm();
   }
@@ -282,7 +282,7 @@ export class ListenerDaemon {
       // process its first file even when the peer has no services.
       eor: (neighbor: string, family: string) => {
         this.log.debug("end_of_rib", { neighbor, family });
-        this.gate?.eor(neighbor, family, this.clock.now());
+        this.gate?.eor(neighbor, family);
         this.changed();
       },
       notification: (neighbor: string, code: number, subcode: number, data: string) => {

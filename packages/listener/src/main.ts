@@ -126,8 +126,9 @@ async function run(cmd: Extract<Command, { kind: "run" }>): Promise<void> {
     await daemon.finish();
     const usage = process.resourceUsage();
     log.info("exit", { lines: daemon.ingest.stats.lines, routes: daemon.rib.size, max_rss_kb: usage.maxRSS });
-    // --once: 1 when a template could not be installed (logged), for the script that ran it.
-    process.exit(onceOk === false ? 1 : 0);
+    // --once: 1 when a template could not be installed (logged) or no table was seen whole.
+    if (cmd.mode.once && onceOk === undefined) log.warn("once_not_rendered", { why: "no session came up while this process listened: it never saw a whole table" });
+    process.exit(cmd.mode.once && onceOk !== true ? 1 : 0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));

@@ -273,7 +273,7 @@ describe("--once", () => {
     expect(w.files.written).toEqual(["/lb/a.txt"]); // that render was the one
   });
 
-  it("a peer that sends no End-of-RIB: startup_wait after the first thing heard", async () => {
+  it("a peer that sends no End-of-RIB: startup_wait after the first session came up", async () => {
     const w = once();
     await w.d.start();
     await w.clock.advance(60_000);
@@ -284,10 +284,17 @@ describe("--once", () => {
     expect(w.done).toEqual([true]);
   });
 
-  it("nothing heard (a listener ExaBGP restarted replays nothing to): nothing rendered, ever", async () => {
+  it("updates from sessions it did not see come up (ExaBGP restarted it, and replays nothing): nothing rendered, ever, even at EOF", async () => {
     const w = once();
     await w.d.start();
     await w.clock.advance(3_600_000);
+    w.feed(route("10.0.0.1/32", 80), eor());
+    await w.clock.advance(3_600_000);
+    expect([w.done, w.files.written]).toEqual([[], []]);
+    // A second peer coming up does not make the first one's routes a whole table.
+    w.feed(state("up", "127.0.0.2"), eor("127.0.0.2"));
+    await w.clock.advance(3_600_000);
+    await w.d.finish();
     expect([w.done, w.files.written]).toEqual([[], []]);
   });
 
