@@ -150,12 +150,14 @@ describe("exacast-listener as consul-template users run it, under ExaBGP 4.2 and
     onTestFailed(() => console.log(lab.report()));
     await waitFor(() => read(`${dir}/slow.txt`) === INITIAL, { what: "first renders", timeout: 20_000 });
     const before = lines(`${dir}/waits.installs`).length;
+    // The listener cannot get the route before it is sent.
+    const sent = Date.now();
     await announce("10.255.255.3/32 community [12345:80]");
     await waitFor(() => lines(`${dir}/waits.installs`).length >= before + 2, { what: "both templates installed" });
     const [fast, slow] = lines(`${dir}/waits.installs`).slice(before).map((l) => l.split(" "));
+    // The route came to both at once: the fast one rendered first, the slow one after 1.5 s of quiet.
     expect([fast![1], slow![1]]).toEqual(["fast", "slow"]);
-    // The route came at once to both; only the slow one waited for 1.5 s of quiet.
-    expect(Number(slow![0]) - Number(fast![0])).toBeGreaterThanOrEqual(1400);
+    expect(Number(slow![0]) - sent).toBeGreaterThanOrEqual(1500);
   });
 
   it("the top-level reload runs once per cycle however many templates changed; user and group own the file", async () => {
@@ -174,11 +176,10 @@ describe("exacast-listener as consul-template users run it, under ExaBGP 4.2 and
   it("exec: the child starts once the files are rendered, gets SIGHUP after they changed, comes back when it dies", async () => {
     onTestFailed(() => console.log(lab.report()));
     await waitFor(() => lines(`${dir}/exec.pids`).length === 1, { what: "exec child started" });
-    const signalsBefore = lines(`${dir}/exec.signals`).length;
     await withdraw("10.255.255.4/32");
-    await waitFor(() => lines(`${dir}/exec.signals`).length > signalsBefore, { what: "SIGHUP to the child" });
-    // The child saw the new file when it got the signal.
-    expect(lines(`${dir}/exec.signals`).at(-1)).toBe(`HUP ${seed([[80, ["10.255.255.1", "10.255.255.3"]], [443, ["10.255.255.2", "10.255.255.5"]]]).split("\n").length - 1}`);
+    // The child notes the length of the file when it gets SIGHUP: it came after the file changed.
+    const length = seed([[80, ["10.255.255.1", "10.255.255.3"]], [443, ["10.255.255.2", "10.255.255.5"]]]).split("\n").length - 1;
+    await waitFor(() => lines(`${dir}/exec.signals`).at(-1) === `HUP ${length}`, { what: "SIGHUP to the child after the withdraw" });
     const first = Number(lines(`${dir}/exec.pids`)[0]);
     process.kill(first, "SIGKILL");
     await waitFor(() => lines(`${dir}/exec.pids`).length === 2, { what: "child restarted", timeout: 10_000 });
