@@ -231,6 +231,24 @@ describe("exec: the supervised child", () => {
     expect(w.events("exec_stopped")).toHaveLength(1);
   });
 
+  it("SIGHUP: the same exec: keeps its child; a changed one stops it and starts the new one on the files", async () => {
+    const w = world(yaml(), { "/lb/a.ejs": ALL });
+    await w.d.start();
+    w.feed(route("10.0.0.1/32", 80));
+    await w.clock.advance(50);
+    expect(await w.d.reload(setup(yaml(), { "/lb/a.ejs": ALL }))).toEqual([]);
+    await w.clock.advance(50);
+    expect([w.children.length, w.children[0]!.signals]).toEqual([1, []]);
+    const reloading = w.d.reload(setup(yaml(", kill_signal: SIGQUIT"), { "/lb/a.ejs": ALL }));
+    await w.clock.advance(0);
+    expect(w.children[0]!.signals).toEqual(["SIGTERM"]);
+    w.children[0]!.exit();
+    expect(await reloading).toEqual([]);
+    await w.clock.advance(50);
+    expect(w.children).toHaveLength(2);
+    expect(w.d.exec?.spec.killSignal).toBe("SIGQUIT");
+  });
+
   it("reload_signal: null restarts the child when files changed", async () => {
     const w = world(yaml(", reload_signal: null"), { "/lb/a.ejs": ALL });
     await w.d.start();
