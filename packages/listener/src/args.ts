@@ -6,6 +6,7 @@ import type { LogFormat, LogLevel, Result } from "@exacast/core";
 import { err, isCommunityAsn, ok, parseDuration } from "@exacast/core";
 import { COMMON_OPTIONS, flag, flags, parseCommandLine } from "@exacast/runtime";
 import type { ConfigOverrides } from "./config.js";
+import { parseTemplateFlag } from "./template-spec.js";
 
 export interface LogFlags {
   logFormat: LogFormat;
@@ -15,8 +16,16 @@ export interface LogFlags {
 export type Command =
   | { kind: "help" }
   | { kind: "version" }
-  | ({ kind: "run"; config: string | undefined; overrides: ConfigOverrides } & LogFlags)
+  | ({ kind: "run"; config: string | undefined; overrides: ConfigOverrides; mode: RunMode } & LogFlags)
   | { kind: "render"; input: string; template: string; asn: number | undefined; until: number | undefined; vars: Record<string, string> };
+
+/** consul-template's -once and -dry, carried from the command line down to what renders. */
+export interface RunMode {
+  /** Render after the first complete table, then exit. */
+  readonly once: boolean;
+  /** Show what would change; install, chown, mkdir and run nothing. */
+  readonly dryRun: boolean;
+}
 
 /** Every flag the program accepts (the shared ones too): the --help test holds USAGE and the man page to it. */
 export const OPTIONS = {
@@ -26,6 +35,8 @@ export const OPTIONS = {
   reload: { type: "string" },
   debounce: { type: "string" },
   "state-file": { type: "string" },
+  once: { type: "boolean" },
+  dry: { type: "boolean" },
   input: { type: "string" },
   until: { type: "string" },
   var: { type: "string", multiple: true },
@@ -60,6 +71,7 @@ export function parseCommand(argv: readonly string[], cwd: string): Result<Comma
     const templates = v.template ?? [];
     if (v.input === undefined) problems.push("render: --input CAPTURE.ndjson is required");
     if (templates.length !== 1) problems.push("render: give exactly one --template SRC");
+    for (const name of ["once", "dry"] as const) if (values[name] !== undefined) problems.push(`--${name}: render prints its template and installs nothing; --${name} is for the running listener`);
     let until: number | undefined;
     if (v.until !== undefined) {
       until = /^\d{1,9}$/.test(v.until) ? Number(v.until) : NaN;
@@ -77,6 +89,7 @@ export function parseCommand(argv: readonly string[], cwd: string): Result<Comma
     return ok({ kind: "render", input: resolve(cwd, v.input!), template: resolve(cwd, templates[0]!), asn: a, until, vars });
   }
   for (const name of ["input", "until", "var"] as const) if (v[name] !== undefined) problems.push(`--${name} belongs to the render subcommand`);
+  const mode: RunMode = { once: values.once === true, dryRun: values.dry === true };
   const overrides: ConfigOverrides = {};
   const a = asn(v.asn, problems);
   if (a !== undefined) overrides.community_asn = a;
@@ -88,13 +101,10 @@ export function parseCommand(argv: readonly string[], cwd: string): Result<Comma
   if (v["state-file"] !== undefined) overrides.state_file = resolve(cwd, v["state-file"]);
   if (v.template !== undefined) {
     overrides.templates = [];
-    for (const t of v.template) {
-      const colon = t.indexOf(":");
-      if (colon <= 0 || colon === t.length - 1) {
-        problems.push(`--template: expected SRC:DEST, got ${JSON.stringify(t)}`);
-        continue;
-      }
-      overrides.templates.push({ source: resolve(cwd, t.slice(0, colon)), destination: resolve(cwd, t.slice(colon + 1)) });
+    for (const text of v.template) {
+      const t = parseTemplateFlag(text);
+      if (!t.ok) problems.push(t.error);
+      else overrides.templates.push({ ...t.value, source: resolve(cwd, t.value.source), destination: resolve(cwd, t.value.destination) });
     }
   }
   if (v.reload !== undefined) {
@@ -109,6 +119,7 @@ export function parseCommand(argv: readonly string[], cwd: string): Result<Comma
     kind: "run",
     config: v.config === undefined ? undefined : resolve(cwd, v.config),
     overrides,
+    mode,
     logFormat: line.log.logFormat ?? "text",
     logLevel: line.log.logLevel ?? "info",
   });

@@ -9,6 +9,12 @@ import type { Result } from "@exacast/core";
 import { communityAsnSchema, DEFAULT_COMMUNITY_ASN, durationSchema, err, hostPortSchema, loadConfig, nameSchema, ok, tokenSchema } from "@exacast/core";
 import { z } from "zod";
 import type { HttpConfig } from "./endpoint.js";
+import type { ExecSpec } from "./exec-config.js";
+import { execSchema } from "./exec-config.js";
+import type { FileOwner } from "./owner.js";
+import { OWNER_NAME } from "./owner.js";
+import type { Wait } from "./wait.js";
+import { waitSchema } from "./wait.js";
 
 export interface TemplateSpec {
   /** For logs and metrics labels: `name`, else the source's file name. */
@@ -23,6 +29,13 @@ export interface TemplateSpec {
   readonly backup: boolean;
   /** Values the template sees as `vars` (bind addresses, names…): site settings, not routes. */
   readonly vars: TemplateVars;
+  /** Its own debounce; undefined: the top-level debounce and max_wait. */
+  readonly wait?: Wait | undefined;
+  /** Owner of the installed file, as written (names are looked up by setup.ts). */
+  readonly user?: string | undefined;
+  readonly group?: string | undefined;
+  /** user and group as ids, filled in by setup.ts (undefined: the replaced file's owner is kept). */
+  readonly owner?: FileOwner | undefined;
 }
 
 export type TemplateVars = Readonly<Record<string, string | number | boolean>>;
@@ -38,7 +51,15 @@ export interface ListenerConfig {
   readonly stateFile: string | undefined;
   readonly http: HttpConfig | undefined;
   readonly templates: readonly TemplateSpec[];
+  /** Run once after a render cycle in which one or more templates changed. */
+  readonly reload: string | undefined;
+  readonly exec: ExecSpec | undefined;
+  /** Template sources changed on disk: fs.watch (falling back to polling), polling, or not at all. */
+  readonly templateWatch: TemplateWatchMode;
 }
+
+export const TEMPLATE_WATCH_MODES = ["auto", "poll", "off"] as const;
+export type TemplateWatchMode = (typeof TEMPLATE_WATCH_MODES)[number];
 
 // YAML 1.2 reads `mode: 0644` as the number 644: its digits are meant as octal.
 const modeSchema = z.union([z.string(), z.number()]).transform((v, ctx): number => {
@@ -51,6 +72,7 @@ const modeSchema = z.union([z.string(), z.number()]).transform((v, ctx): number 
 });
 
 const commandSchema = z.string().trim().min(1, "expected a shell command").nullable().optional();
+const ownerSchema = z.union([z.string(), z.number().int().min(0)]).transform(String).pipe(z.string().regex(OWNER_NAME, "expected a user or group name, or a number"));
 
 const templateSchema = z.strictObject({
   name: nameSchema.optional(),
@@ -64,6 +86,9 @@ const templateSchema = z.strictObject({
   vars: z
     .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected a name of letters, digits and _"), z.union([z.string(), z.number(), z.boolean()]))
     .default({}),
+  wait: waitSchema.optional(),
+  user: ownerSchema.optional(),
+  group: ownerSchema.optional(),
 });
 
 export const listenerConfigSchema = z.strictObject({
@@ -76,6 +101,9 @@ export const listenerConfigSchema = z.strictObject({
   state_file: z.string().min(1).nullable().default(null),
   http: z.strictObject({ listen: hostPortSchema, token: tokenSchema.nullable().default(null) }).nullable().default(null),
   templates: z.array(templateSchema).default([]),
+  reload: commandSchema,
+  exec: execSchema.nullable().default(null),
+  template_watch: z.enum(TEMPLATE_WATCH_MODES).default("auto"),
 });
 
 export type RawListenerConfig = z.output<typeof listenerConfigSchema>;
@@ -85,7 +113,8 @@ export interface ConfigOverrides {
   community_asn?: number;
   debounce?: string;
   state_file?: string;
-  templates?: { source: string; destination: string }[];
+  /** --template SRC:DEST[:CMD]; CMD is that template's reload (it wins over --reload). */
+  templates?: { source: string; destination: string; reload?: string }[];
   /** --reload: the reload command of every template. */
   reload?: string;
 }
@@ -105,10 +134,13 @@ export function parseListenerConfig(text: string, source: string, baseDir: strin
       destination: resolve(baseDir, t.destination),
       mode: t.mode,
       check: t.check ?? undefined,
-      reload: reload ?? t.reload ?? undefined,
+      reload: (overrides.templates ? overrides.templates[i]?.reload : undefined) ?? reload ?? t.reload ?? undefined,
       timeoutMs: t.timeout,
       backup: t.backup,
       vars: t.vars,
+      wait: t.wait,
+      user: t.user,
+      group: t.group,
     };
     if (names.has(spec.name)) problems.push(`${source}: templates[${i}].name: ${JSON.stringify(spec.name)} is used twice; give each template its own name`);
     if (destinations.has(spec.destination)) problems.push(`${source}: templates[${i}].destination: ${spec.destination} is written by another template`);
@@ -128,6 +160,9 @@ export function parseListenerConfig(text: string, source: string, baseDir: strin
     stateFile: c.state_file === null ? undefined : resolve(baseDir, c.state_file),
     http: c.http ?? undefined,
     templates,
+    reload: c.reload ?? undefined,
+    exec: c.exec ?? undefined,
+    templateWatch: c.template_watch,
   });
 }
 

@@ -4,13 +4,15 @@
 
 import type { Logger } from "@exacast/core";
 import { readLines } from "@exacast/core";
-import { exitWithProblems, guardProcess, packageVersion, programLogger } from "@exacast/runtime";
+import { exitWithProblems, guardProcess, packageVersion, programLogger, realClock } from "@exacast/runtime";
 import type { Command } from "./args.js";
 import { parseCommand } from "./args.js";
 import { ListenerDaemon } from "./daemon.js";
 import { renderCapture } from "./render-command.js";
 import { loadSetup } from "./setup.js";
 import { statusCommand } from "./status-command.js";
+import { withChangedTemplate } from "./template-reload.js";
+import { TemplateWatch } from "./template-watch.js";
 
 const PROGRAM = "exacast-listener";
 
@@ -29,8 +31,17 @@ Options:
   --config FILE          YAML config (see README); relative paths in it are
                          relative to its folder
   --asn N                community ASN (default 12345)
-  --template SRC:DEST    render SRC to DEST (repeatable; replaces the file's templates)
-  --reload CMD           run after a file changed (every template)
+  --template SRC:DEST[:CMD]
+                         render SRC to DEST; CMD, run after DEST changed, is
+                         everything after the second colon (repeatable;
+                         replaces the file's templates; SRC and DEST cannot
+                         hold a colon: name such paths in a config file)
+  --reload CMD           run after a file changed (every template without :CMD)
+  --once                 render after the first complete table (End-of-RIB from
+                         every neighbor, or startup_wait), then exit: 0, or 1
+                         when a template could not be installed
+  --dry                  show what would change as a diff on stderr (stdout is
+                         ExaBGP's); write, chown, mkdir and run nothing
   --debounce D           render once no change came for D (default 200ms)
   --state-file F         write the services map as JSON to F
   --log-format F         text | json (default text); logs go to stderr
@@ -46,9 +57,11 @@ render: replay a capture of ExaBGP's JSON (all of it, or up to line --until)
 and print the template rendered with the services map at that point; --var
 sets what the template sees as vars (as a template's vars: key in the config).
 
+Template files edited on disk are picked up by themselves (template_watch).
 Signals: SIGHUP reloads the config and templates (a bad new config is refused
 and the running one kept); SIGTERM, SIGINT and EOF on stdin finish the pending
-render, then exit 0. Exit 2: bad command line, config or template.
+render, stop the exec: child, then exit 0. Exit 2: bad command line, config or
+template.
 `;
 
 export async function main(argv: string[]): Promise<void> {
@@ -80,27 +93,51 @@ async function render(cmd: Extract<Command, { kind: "render" }>): Promise<void> 
 }
 
 async function run(cmd: Extract<Command, { kind: "run" }>): Promise<void> {
-  const log = programLogger({ program: PROGRAM, level: cmd.logLevel, format: cmd.logFormat });
+  // --dry: every line says so, and what would be written is shown, not written.
+  const base = programLogger({ program: PROGRAM, level: cmd.logLevel, format: cmd.logFormat });
+  const log = cmd.mode.dryRun ? base.child({ dry_run: true }) : base;
   const setup = await loadSetup(cmd, process.cwd());
   if (!setup.ok) exitWithProblems(PROGRAM, setup.error);
-  const daemon = new ListenerDaemon(setup.value, log, { version: packageVersion(new URL("../package.json", import.meta.url)) });
+  if (cmd.mode.once && setup.value.config.exec) {
+    exitWithProblems(PROGRAM, ["--once renders and exits; exec: supervises a child for as long as the listener runs: use one or the other"]);
+  }
+  let onceOk: boolean | undefined;
+  const daemon = new ListenerDaemon(setup.value, log, {
+    version: packageVersion(new URL("../package.json", import.meta.url)),
+    mode: cmd.mode,
+    onceDone: (ok) => {
+      onceOk = ok;
+      void stop("rendered once (--once)");
+    },
+    writeDiff: cmd.logFormat === "json" ? undefined : (text) => void process.stderr.write(text),
+  });
   await daemon.start();
   guardProcess(log);
+  const watch = new TemplateWatch(setup.value.config.templateWatch, realClock, log, (file) => void serialized(() => templateChanged(daemon, file, log)));
+  await watch.setFiles(setup.value.config.templates.map((t) => t.source));
 
   let stopping = false;
   const stop = async (why: string) => {
     if (stopping) return;
     stopping = true;
     process.stdin.pause();
+    watch.close();
     log.info("shutdown", { reason: why });
     await daemon.finish();
     const usage = process.resourceUsage();
     log.info("exit", { lines: daemon.ingest.stats.lines, routes: daemon.rib.size, max_rss_kb: usage.maxRSS });
-    process.exit(0);
+    // --once: 1 when a template could not be installed (logged) or no table was seen whole.
+    if (cmd.mode.once && onceOk === undefined) log.warn("once_not_rendered", { why: "no session came up while this process listened: it never saw a whole table" });
+    process.exit(cmd.mode.once && onceOk !== true ? 1 : 0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
-  process.on("SIGHUP", () => void reload(cmd, daemon, log));
+  process.on("SIGHUP", () =>
+    void serialized(async () => {
+      await reload(cmd, daemon, log);
+      await watch.setFiles(daemon.currentSetup.config.templates.map((t) => t.source));
+    }),
+  );
 
   readLines(process.stdin, {
     line: (text, lineNo) => daemon.line(text, lineNo),
@@ -114,21 +151,29 @@ async function run(cmd: Extract<Command, { kind: "run" }>): Promise<void> {
   );
 }
 
-let reloading = false;
+// SIGHUP and template files changed on disk both replace the setup: one at a time.
+let queue: Promise<void> = Promise.resolve();
+function serialized(fn: () => Promise<void>): Promise<void> {
+  queue = queue.then(fn, fn);
+  return queue;
+}
+
 async function reload(cmd: Extract<Command, { kind: "run" }>, daemon: ListenerDaemon, log: Logger): Promise<void> {
-  if (reloading) return;
-  reloading = true;
-  try {
-    const next = await loadSetup(cmd, process.cwd());
-    const problems = next.ok ? await daemon.reload(next.value) : next.error;
-    if (problems.length > 0) {
-      for (const p of problems) log.error("config_refused", { problem: p, kept: "running config" });
-      daemon.metrics.configReloaded("refused");
-    } else {
-      log.info("config_reloaded", { templates: next.ok ? next.value.config.templates.length : 0 });
-      daemon.metrics.configReloaded("ok");
-    }
-  } finally {
-    reloading = false;
+  const next = await loadSetup(cmd, process.cwd());
+  const problems = next.ok ? await daemon.reload(next.value) : next.error;
+  if (problems.length > 0) {
+    for (const p of problems) log.error("config_refused", { problem: p, kept: "running config" });
+    daemon.metrics.configReloaded("refused");
+  } else {
+    log.info("config_reloaded", { templates: next.ok ? next.value.config.templates.length : 0 });
+    daemon.metrics.configReloaded("ok");
   }
+}
+
+async function templateChanged(daemon: ListenerDaemon, file: string, log: Logger): Promise<void> {
+  const change = await withChangedTemplate(daemon.currentSetup, file);
+  if (change.kind === "refused") log.error("template_refused", { file, error: change.error, kept: "previous template" });
+  if (change.kind !== "changed") return;
+  const problems = await daemon.reload(change.setup);
+  if (problems.length === 0) log.info("template_reloaded", { file });
 }

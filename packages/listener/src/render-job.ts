@@ -19,6 +19,8 @@ export interface RenderReport {
   /** Time spent evaluating the template, seconds. */
   readonly renderSeconds: number;
   readonly error?: string;
+  /** When written: puts back the file (and its .bak) as they were before, for a failed top-level reload. */
+  readonly undo?: () => Promise<string | undefined>;
 }
 
 /** Runs a check or reload command: a shell line as the user wrote it. */
@@ -47,6 +49,11 @@ export class RenderJob {
     private readonly deps: JobDeps,
   ) {
     this.failures = new LogThrottle(deps.log, deps.clock);
+  }
+
+  /** The cycle's top-level reload failed after this job wrote its file, which undo() put back (or not). */
+  rolledBack(error: string): void {
+    this.last = { result: "reload_failed", at: new Date().toISOString(), error };
   }
 
   private get fields() {
@@ -85,8 +92,16 @@ export class RenderJob {
     }
     const env = { EXACAST_DESTINATION: this.spec.destination, EXACAST_TEMPLATE: this.spec.name };
     const check = this.spec.check;
+    // The backup about to be replaced: a failed reload puts it back with the file.
+    let olderBackup: string | undefined;
+    try {
+      olderBackup = this.spec.backup && previous !== undefined ? await this.deps.files.readIfExists(this.backupFile) : undefined;
+    } catch {
+      olderBackup = undefined;
+    }
     const installed = await this.deps.files.replaceFile(this.spec.destination, text, {
       mode: this.spec.mode,
+      owner: this.spec.owner,
       backup: this.spec.backup,
       check:
         check === undefined
@@ -102,14 +117,15 @@ export class RenderJob {
       return { result, renderSeconds, error: installed.error };
     }
     this.deps.log.info("file_written", { ...this.fields, bytes: Buffer.byteLength(text) });
-    if (this.spec.reload === undefined) return { result: "written", renderSeconds };
+    const undo = () => this.restore(previous, olderBackup);
+    if (this.spec.reload === undefined) return { result: "written", renderSeconds, undo };
     const r = await this.deps.run(this.spec.reload, { timeoutMs: this.spec.timeoutMs, env: { ...env, EXACAST_CANDIDATE: this.spec.destination } });
     if (r.ok) {
       this.deps.log.info("reloaded", { ...this.fields, ms: Math.round(r.durationMs), ...(r.output ? { output: r.output } : {}) });
-      return { result: "written", renderSeconds };
+      return { result: "written", renderSeconds, undo };
     }
     const error = `reload ${r.status}${r.output ? `: ${r.output}` : ""}`;
-    const restored = await this.restore(previous);
+    const restored = await undo();
     this.failed("reload_failed", "reload", { error, file: restored ? "not restored" : "previous file restored", ...(restored ? { restore_error: restored } : {}) });
     return { result: "reload_failed", renderSeconds, error };
   }
@@ -122,15 +138,30 @@ export class RenderJob {
     this.failures.failed(event, causeOf(stage, fields.error), { ...this.fields, ...fields });
   }
 
-  /** Put back what the file held before this render; a message if that failed. */
-  private async restore(previous: string | undefined): Promise<string | undefined> {
+  private get backupFile(): string {
+    return `${this.spec.destination}.bak`;
+  }
+
+  /**
+   * Put back what the file held before this render, and the .bak the install
+   * replaced with it (the older good file must not be lost to a bad one); a
+   * message if that failed.
+   */
+  private async restore(previous: string | undefined, olderBackup: string | undefined): Promise<string | undefined> {
     try {
       if (previous === undefined) {
         await this.deps.files.removeFile(this.spec.destination);
         return undefined;
       }
-      const r = await this.deps.files.replaceFile(this.spec.destination, previous, { mode: this.spec.mode });
-      return r.ok ? undefined : r.error;
+      const r = await this.deps.files.replaceFile(this.spec.destination, previous, { mode: this.spec.mode, owner: this.spec.owner });
+      if (!r.ok) return r.error;
+      if (!this.spec.backup) return undefined;
+      if (olderBackup === undefined) {
+        await this.deps.files.removeFile(this.backupFile).catch(() => {});
+        return undefined;
+      }
+      const b = await this.deps.files.replaceFile(this.backupFile, olderBackup);
+      return b.ok ? undefined : `${this.backupFile}: ${b.error}`;
     } catch (e) {
       return (e as Error).message;
     }

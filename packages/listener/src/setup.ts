@@ -5,8 +5,11 @@
 import { readFile } from "node:fs/promises";
 import type { Result } from "@exacast/core";
 import { err, ok } from "@exacast/core";
+import { runProcess } from "@exacast/runtime";
 import type { ConfigOverrides, ListenerConfig } from "./config.js";
 import { configBaseDir, parseListenerConfig } from "./config.js";
+import type { IdLookup } from "./owner.js";
+import { resolveOwner } from "./owner.js";
 import type { CompiledTemplate } from "./template.js";
 import { compileTemplate } from "./template.js";
 
@@ -31,7 +34,15 @@ export async function loadTemplate(file: string): Promise<Result<CompiledTemplat
   return compileTemplate(text, file);
 }
 
-export async function loadSetup(src: SetupSource, cwd: string): Promise<Result<Setup, string[]>> {
+/** Users and groups as chown(1) finds them (NSS: /etc/passwd, LDAP, systemd-userdb). */
+export const getentLookup: IdLookup = async (db, name) => {
+  const r = await runProcess(["getent", db, name], { timeoutMs: 5000 });
+  if (!r.ok) return undefined;
+  const id = Number(r.output.split("\n")[0]?.split(":")[2]);
+  return Number.isInteger(id) && id >= 0 ? id : undefined;
+};
+
+export async function loadSetup(src: SetupSource, cwd: string, lookup: IdLookup = getentLookup): Promise<Result<Setup, string[]>> {
   let text = "";
   if (src.config !== undefined) {
     try {
@@ -44,11 +55,15 @@ export async function loadSetup(src: SetupSource, cwd: string): Promise<Result<S
   if (!config.ok) return config;
   const problems: string[] = [];
   const templates: CompiledTemplate[] = [];
-  for (const spec of config.value.templates) {
+  const specs = [];
+  for (const [i, spec] of config.value.templates.entries()) {
     const t = await loadTemplate(spec.source);
     if (t.ok) templates.push(t.value);
     else problems.push(t.error);
+    const owner = await resolveOwner(spec.user, spec.group, lookup, `${src.config ?? "command line"}: templates[${i}]`);
+    if (owner.ok) specs.push({ ...spec, owner: owner.value });
+    else problems.push(...owner.error);
   }
   if (problems.length > 0) return err(problems);
-  return ok({ config: config.value, templates });
+  return ok({ config: { ...config.value, templates: specs }, templates });
 }

@@ -18,6 +18,8 @@ import type { TemplateData } from "./services.js";
 
 export interface CompiledTemplate {
   readonly file: string;
+  /** The text it was compiled from (a template file changed on disk is compared with it). */
+  readonly text: string;
   /** Throws what the template threw, as `file:line: message`. */
   render(data: TemplateData): string;
 }
@@ -41,6 +43,7 @@ export function compileTemplate(text: string, file: string): Result<CompiledTemp
   let traced: TemplateFunction | undefined;
   return ok({
     file,
+    text,
     render(data: TemplateData): string {
       const locals = data as unknown as Record<string, unknown>;
       try {

@@ -17,6 +17,9 @@ describe("listener config", () => {
         stateFile: undefined,
         http: undefined,
         templates: [],
+        reload: undefined,
+        exec: undefined,
+        templateWatch: "auto",
       },
     });
   });
@@ -141,6 +144,7 @@ describe("command line", () => {
         config: undefined,
         logFormat: "text",
         logLevel: "info",
+        mode: { once: false, dryRun: false },
         overrides: {
           community_asn: 65000,
           debounce: "1s",
@@ -177,7 +181,7 @@ describe("command line", () => {
     };
     expect(bad(["--asn", "70000", "--template", "a:b"])).toContain("--asn: expected a community ASN 1..65534");
     expect(bad(["--debounce", "fast", "--template", "a:b"])).toContain("--debounce: invalid duration");
-    expect(bad(["--template", "nocolon"])).toContain('--template: expected SRC:DEST, got "nocolon"');
+    expect(bad(["--template", "nocolon"])).toContain('--template: DEST between the first and second colon is empty, got "nocolon" (expected SRC:DEST or SRC:DEST:CMD)');
     expect(bad(["--template", "a:b", "--log-format", "xml"])).toContain("--log-format: expected text or json");
     expect(bad(["--bogus"])).toContain("Unknown option '--bogus'");
     expect(bad([])).toContain("nothing to do");

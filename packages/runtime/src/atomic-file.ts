@@ -26,6 +26,8 @@ export async function readIfExists(path: string): Promise<string | undefined> {
 export interface ReplaceOptions {
   /** File mode; undefined keeps the replaced file's mode (0644 for a new file). */
   readonly mode?: number | undefined;
+  /** Owner to give the file (uid, gid; -1 keeps the replaced file's). Not given: the replaced file's, when run as root. */
+  readonly owner?: { readonly uid: number; readonly gid: number } | undefined;
   /** Keep the replaced file as `<destination>.bak`. */
   readonly backup?: boolean;
   /** Runs on the written candidate before it is installed; a string is why it was refused. */
@@ -50,7 +52,10 @@ export async function replaceFile(destination: string, text: string, opts: Repla
     await handle.writeFile(text, "utf8");
     // open()'s mode passes through the umask: set the one asked for (or the old file's) explicitly.
     await handle.chmod(opts.mode ?? (old ? old.mode & 0o7777 : 0o644));
-    if (old && process.getuid?.() === 0) await handle.chown(old.uid, old.gid).catch(() => {});
+    if (opts.owner) {
+      // Asked for: a refusal (EPERM when not root) fails the write.
+      await handle.chown(opts.owner.uid === -1 ? (old?.uid ?? -1) : opts.owner.uid, opts.owner.gid === -1 ? (old?.gid ?? -1) : opts.owner.gid);
+    } else if (old && process.getuid?.() === 0) await handle.chown(old.uid, old.gid).catch(() => {});
     if (opts.check) {
       stage = "check";
       const refused = await opts.check(temp);

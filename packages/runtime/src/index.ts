@@ -2,6 +2,7 @@ export * from "./clock.js";
 export * from "./fake-clock.js";
 export * from "./log-throttle.js";
 export * from "./process.js";
+export * from "./child.js";
 export * from "./atomic-file.js";
 export * from "./memory-files.js";
 export * from "./routes.js";

@@ -6,7 +6,7 @@
 import type { FileStore, ReplaceOptions, ReplaceOutcome } from "./atomic-file.js";
 
 export class MemoryFiles implements FileStore {
-  readonly files = new Map<string, { text: string; mode: number }>();
+  readonly files = new Map<string, { text: string; mode: number; owner?: { uid: number; gid: number } }>();
   /** Paths whose writes fail, with the error they fail with. */
   readonly refuse = new Map<string, string>();
   /** Every file installed, in order. */
@@ -33,7 +33,8 @@ export class MemoryFiles implements FileStore {
       if (why !== undefined) return { ok: false, stage: "check", error: why };
     }
     if (opts.backup && old) this.files.set(`${destination}.bak`, old);
-    this.files.set(destination, { text, mode: opts.mode ?? old?.mode ?? 0o644 });
+    const owner = opts.owner ? { uid: opts.owner.uid === -1 ? (old?.owner?.uid ?? -1) : opts.owner.uid, gid: opts.owner.gid === -1 ? (old?.owner?.gid ?? -1) : opts.owner.gid } : old?.owner;
+    this.files.set(destination, { text, mode: opts.mode ?? old?.mode ?? 0o644, ...(owner ? { owner } : {}) });
     this.written.push(destination);
     return { ok: true };
   }

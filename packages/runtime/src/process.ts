@@ -58,20 +58,33 @@ function killGroup(pid: number, sig: NodeJS.Signals): void {
   }
 }
 
-/** Kill every process group still running (at exit: checks and hooks do not outlive the program). */
+/** Kill every process group still running (at exit: checks, hooks and children do not outlive the program). */
 export function killAllProcesses(): void {
   for (const pid of live) killGroup(pid, "SIGKILL");
   live.clear();
+}
+
+function armExitHook(): void {
+  if (exitHook) return;
+  exitHook = true;
+  process.once("exit", killAllProcesses);
+}
+
+/** A process group to kill if this program exits while it runs (child.ts). */
+export function trackGroup(pid: number): void {
+  armExitHook();
+  live.add(pid);
+}
+
+export function forgetGroup(pid: number): void {
+  live.delete(pid);
 }
 
 export async function runProcess(command: string | readonly string[], opts: RunOptions): Promise<ProcessOutcome> {
   const clock = opts.clock ?? realClock;
   const { execa } = await (execaModule ??= import("execa"));
   const started = clock.now();
-  if (!exitHook) {
-    exitHook = true;
-    process.once("exit", killAllProcesses);
-  }
+  armExitHook();
   const options = {
     detached: true,
     stdin: "ignore",
