@@ -120,12 +120,19 @@ describe("announcer /metrics and /status", () => {
 
   it("/status: the apps with their source, state and last check results; what is announced; Consul's state", async () => {
     onTestFailed(() => console.log(lab.report()));
-    const s = (await (await fetch(`${base}/status`, { headers: auth })).json()) as {
+    type Status = {
       apps: { name: string; source: string; state: string; checks: { kind: string; last: { ok: boolean; reason: string } | null }[] }[];
       announced: { vip: string; command: string }[];
       consul: { node: string; reachable: boolean; errors: number };
       exabgp: { commands: number; acks: number };
     };
+    const read = async (): Promise<Status> => (await (await fetch(`${base}/status`, { headers: auth })).json()) as Status;
+    // The last command's ack may still be on its way (a loaded machine): wait for it, bounded.
+    let s = await read();
+    for (const end = Date.now() + 5000; s.exabgp.acks !== s.exabgp.commands && Date.now() < end; ) {
+      await new Promise((r) => setImmediate(r));
+      s = await read();
+    }
     expect(s.apps.map((a) => `${a.name} ${a.source} ${a.state}`)).toEqual(["static config UP"]);
     expect(s.apps[0]!.checks).toEqual([{ kind: "tcp", check: `tcp ${host}:${backendPort}`, last: expect.objectContaining({ ok: true, reason: "connected" }) }]);
     expect(s.announced).toEqual([{ vip: "10.255.255.1/32", command: "announce route 10.255.255.1/32 next-hop 192.0.2.2 community [12345:22]" }]);
