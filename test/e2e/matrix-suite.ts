@@ -25,6 +25,9 @@ import { Pipeline } from "../harness/pipeline.js";
  */
 export const FAILOVER_LIMIT_MS = 400;
 
+/** Backend stops per cell; the median is held to the bound. */
+const STOPS = 3;
+
 /**
  * What daemons outside exacast add in some cells, read in their sources and
  * measured (test/bench/matrix-failover.bench.mjs): ExaBGP main's peer loop
@@ -88,21 +91,29 @@ export async function matrixSuite(version: ExaVersion, routers: RouterKind[], op
         await p.waitFile(true, "both VIPs rendered");
       });
 
-      it.skipIf(absent !== undefined)(`the backend stops: the file changes within ${failoverLimit(version, router)} ms, the router withdraws`, async () => {
+      it.skipIf(absent !== undefined)(`the backend stops: the file changes within ${failoverLimit(version, router)} ms (median of ${STOPS} stops), the router withdraws`, async () => {
         onTestFailed(() => console.log(p.lab.report()));
-        const before = p.read();
-        expect(before).toBe(p.expected(true));
-        const changed = p.fileChanged(before);
-        const start = performance.now();
-        const stoppedAt = new Date().toISOString();
-        await p.backend.stop();
-        // The issue's measure: backend stop → the rendered file changed.
-        const failover = (await changed) - start;
-        // Both VIPs gone: with ExaBGP 6 the second withdraw may leave in a later turn of its peer loop.
-        await waitFor(() => p.read() === p.expected(false), { what: "the file to lose both VIPs", timeout: 5000, interval: 2 });
-        const both = performance.now() - start;
-        console.log(`matrix: ${cell}: failover ${Math.round(failover)} ms (both VIPs gone: ${Math.round(both)} ms; backend stopped at ${stoppedAt})`);
-        expect(failover).toBeLessThanOrEqual(failoverLimit(version, router));
+        // The issue's measure: backend stop → the rendered file changed. The median of three stops,
+        // so one stop landing on a busy moment of a shared 2-core machine does not decide the cell.
+        const failovers: number[] = [];
+        for (let stop = 0; stop < STOPS; stop++) {
+          if (stop > 0) {
+            await p.backend.start();
+            await p.waitFile(true, "both VIPs rendered again");
+            await waitFor(() => p.ribHasVips(), { what: "VIPs back in the router's RIB", timeout: 5000, interval: 50 });
+          }
+          const before = p.read();
+          expect(before).toBe(p.expected(true));
+          const changed = p.fileChanged(before);
+          const start = performance.now();
+          await p.backend.stop();
+          failovers.push((await changed) - start);
+          // Both VIPs gone: with ExaBGP 6 the second withdraw may leave in a later turn of its peer loop.
+          await waitFor(() => p.read() === p.expected(false), { what: "the file to lose both VIPs", timeout: 5000, interval: 2 });
+        }
+        const median = [...failovers].sort((a, b) => a - b)[Math.floor(STOPS / 2)]!;
+        console.log(`matrix: ${cell}: failover ${Math.round(median)} ms (median of ${failovers.map((f) => Math.round(f)).join(", ")} ms)`);
+        expect(median).toBeLessThanOrEqual(failoverLimit(version, router));
         await waitFor(() => p.ribHasNoVip(), { what: "the router to lose both VIPs", timeout: 5000, interval: 50 });
       });
 
