@@ -5,6 +5,7 @@
 
 import type { Prefix } from "@exacast/core";
 import type { AppCheckResult } from "./checks/index.js";
+import type { AppState } from "./fsm.js";
 import type { LinkStats } from "./link.js";
 import type { SentRoute } from "./planner.js";
 import type { AppEntry, AppRegistry } from "./registry.js";
@@ -17,6 +18,8 @@ export interface AnnouncerObserver {
   routed?(vip: Prefix, announced: boolean): void;
   /** ExaBGP reported a neighbor's session state. */
   neighbor?(address: string, state: "up" | "down" | "connected"): void;
+  /** The app's state changed (its name): the entry holds the new one (hooks). */
+  changed?(entry: AppEntry, previous: AppState): void;
 }
 
 /** The announcer as of now, for metrics and /status. */

@@ -13,6 +13,7 @@ import type { Logger, Prefix, RouteSpec } from "@exacast/core";
 import { comparePrefixes } from "@exacast/core";
 import type { Clock } from "@exacast/runtime";
 import type { AppCheckResult } from "./checks/index.js";
+import { degradeNow } from "./degraded.js";
 import type { AppSpec, Globals } from "./model.js";
 import type { Step } from "./fsm.js";
 import { classifyLine } from "./channel.js";
@@ -64,7 +65,7 @@ export interface AnnouncerStats {
   resends: number;
 }
 
-const view = (e: AppEntry): AppView => ({ ...e.spec, serving: e.state.serving });
+const view = (e: AppEntry): AppView => ({ ...e.spec, serving: e.state.serving, degraded: degradeNow(e.spec, e.state) });
 
 export class Announcer implements AnnouncerView {
   readonly registry: AppRegistry;
@@ -85,7 +86,7 @@ export class Announcer implements AnnouncerView {
   private readonly observers: AnnouncerObserver[] = [];
 
   constructor(
-    private readonly cfg: AnnouncerSettings,
+    private cfg: AnnouncerSettings,
     private readonly deps: AnnouncerDeps,
   ) {
     this.registry = new AppRegistry(() => deps.clock.now());
@@ -108,6 +109,11 @@ export class Announcer implements AnnouncerView {
       if (ev.kind === "added") this.scheduler.start(ev.entry);
       if (ev.kind === "removed") this.scheduler.stop(ev.entry.spec.name);
       if (ev.kind === "replaced") this.markDirty(ev.previous.vips);
+      // A reload changed its checks: they start again now, from INIT.
+      if (ev.kind === "replaced" && ev.restarted) {
+        this.scheduler.start(ev.entry);
+        this.scheduler.poke(ev.entry.spec.name);
+      }
       if (ev.kind !== "added") this.markDirty(ev.entry.spec.vips);
       if (ev.kind !== "replaced") deps.log.info(ev.kind === "added" ? "app_added" : "app_removed", { app: ev.entry.spec.name, source: ev.entry.spec.source });
     });
@@ -186,6 +192,19 @@ export class Announcer implements AnnouncerView {
     this.scheduler.poke(name);
   }
 
+  /** Plan these VIPs again (their address came to `lo` or left it). */
+  replan(vips: readonly Prefix[]): void {
+    if (!this.stopping) this.markDirty(vips);
+  }
+
+  /** A reloaded config's settings (community_asn, next_hop, drain_time): every VIP is planned again. */
+  reconfigure(s: Pick<AnnouncerSettings, "communityAsn" | "nextHop" | "drainTime">): void {
+    this.cfg = { ...this.cfg, communityAsn: s.communityAsn, nextHop: s.nextHop, drainTime: s.drainTime };
+    const vips = [...this.sent.values()].map((r) => r.prefix);
+    for (const e of this.registry.entries()) vips.push(...e.spec.vips);
+    this.replan(vips);
+  }
+
   private onResult(e: AppEntry, r: AppCheckResult, s: Step, prev: AppEntry["state"]): void {
     this.stats.checks++;
     for (const o of this.observers) o.checked?.(e, r);
@@ -202,7 +221,8 @@ export class Announcer implements AnnouncerView {
         reason: r.reason,
       });
     } else if (log.enabled("debug")) log.debug("app_check", { app: e.spec.name, state: s.state.name, reason: r.reason });
-    if (s.state.serving !== prev.serving) this.markDirty(e.spec.vips);
+    if (s.changed && s.state.name !== prev.name) for (const o of this.observers) o.changed?.(e, prev);
+    if (s.state.serving !== prev.serving || s.state.settled !== prev.settled) this.markDirty(e.spec.vips);
     // Settling DOWN/DISABLED changes no route, except a VIP's first verdict.
     else if (s.state.name !== prev.name && (s.state.name === "DOWN" || s.state.name === "DISABLED")) {
       this.markDirty(e.spec.vips.filter((v) => !this.decided.has(v.text)));
@@ -224,7 +244,10 @@ export class Announcer implements AnnouncerView {
     for (const [key, prefix] of this.dirty) {
       try {
         const entries = this.registry.onVip(key);
-        const c = diffVip(this.sent.get(key), planVip(prefix, entries.map(view), opts)) ?? this.firstVerdict(prefix, entries);
+        const route = planVip(prefix, entries.map(view), opts);
+        // manage_loopback: not announced before its address is on lo (replan() comes then).
+        const desired = route && this.deps.loopback && !this.deps.loopback.ready(prefix) ? null : route;
+        const c = diffVip(this.sent.get(key), desired) ?? this.firstVerdict(prefix, entries);
         if (c) changes.push(c);
       } catch (e) {
         this.deps.log.error("plan_error", { vip: key, error: (e as Error).message });
@@ -257,7 +280,6 @@ export class Announcer implements AnnouncerView {
     const was = this.sent.get(key);
     if (c.kind === "announce") {
       this.sent.set(key, c.route);
-      if (!was) this.deps.loopback?.add(c.prefix);
     } else {
       this.sent.delete(key);
       this.deps.loopback?.remove(c.prefix);

@@ -5,6 +5,7 @@
 //   GET    /v1/apps/{name}       one app
 //   PUT    /v1/apps/{name}       body: one app as in the config (JSON) → 201 / 200
 //   DELETE /v1/apps/{name}       → 204
+//   POST   /v1/checks            run every app's checks now → 202
 //   GET    /register?name=&vip=&monitor=…    GoCast
 //   GET    /unregister?name=                 GoCast
 //   GET    /info                 GoCast: the BGP peer, as GoBGP's api.Peer
@@ -25,6 +26,8 @@ export interface ApiBackend {
   unregister(query: URLSearchParams): Reply;
   /** GoCast's /info answer (null: no peer yet). */
   info(): unknown;
+  /** Run every app's checks now; the number of apps. */
+  checkAll(): number;
   metrics(): string;
   status(): unknown;
   /** The status page (HTML). */
@@ -43,6 +46,8 @@ export function apiRoutes(b: ApiBackend): RouteTable {
   return (
     new RouteTable()
       .get("/v1/apps", "apps", () => ({ status: 200, json: { apps: b.apps() } }))
+      // Accepted, not done: the results come through the FSM (GET /v1/apps shows them).
+      .on("POST", "/v1/checks", "checks", () => (b.stopping ? STOPPING : { status: 202, json: { checking: b.checkAll() } }))
       // GoCast clients use GET; a GET that changes state is GoCast's design, kept for compatibility.
       // GoCast's handlers take any method and read only the query: the ones clients send are taken too.
       .on(GOCAST_METHODS, "/register", "register", (r) => change(() => b.register(r.query))())

@@ -21,6 +21,8 @@ import {
 import { z } from "zod";
 import { checkSchema } from "./check-schema.js";
 import { natListSchema } from "./nat-rules.js";
+import { degradeSchema } from "./degraded.js";
+import { hookSchema } from "./hooks.js";
 
 const count = (what: string) =>
   z
@@ -44,6 +46,10 @@ const overrideShape = {
   med: u32Schema.nullable().optional(),
   local_pref: u32Schema.nullable().optional(),
   nat: natListSchema.optional(),
+  // What DOWN and DISABLED announce (degraded.ts) and the state-change hook (hooks.ts).
+  on_down: degradeSchema.optional(),
+  on_disabled: degradeSchema.optional(),
+  execute: hookSchema.optional(),
 };
 
 /** One app, as in `apps:` (and, later, the body of PUT /v1/apps/{name}). */
@@ -162,7 +168,18 @@ export const configSchema = z.strictObject({
   drain_time: durationSchema.optional(),
   state_dir: fileSchema.optional(),
   announced_file: fileSchema.nullable().optional(),
-  manage_loopback: z.boolean().optional(),
+  // false | announced (on lo while announced; true says the same) | always (on lo from start to exit).
+  manage_loopback: z
+    .union([z.boolean(), z.enum(["announced", "always"])], { error: "expected false, announced or always" })
+    .transform((v) => (v === true ? "announced" : v))
+    .optional(),
+  // Linux `ip address … label lo:<label>`: marks the addresses as ours (IPv4; the kernel labels no IPv6 address).
+  loopback_label: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,12}$/, "expected 1-12 characters of A-Z a-z 0-9 _ . - (the kernel allows lo: and 12 more)")
+    .nullable()
+    .optional(),
+  local_as: z.number().refine((n) => Number.isInteger(n) && n >= 1 && n <= 0xffffffff, "expected an AS number 1..4294967295").nullable().optional(),
   nat_backend: z.enum(["auto", "nftables", "iptables"], { error: "expected auto, nftables or iptables" }).optional(),
   log_format: logFormatSchema.optional(),
   log_level: logLevelSchema.optional(),

@@ -12,6 +12,7 @@ import type { AppInput, ConfigInput, ConsulAddress } from "./config-schema.js";
 import { configSchema, consulConfigSchema, parseConsulAddress } from "./config-schema.js";
 import type { AppSource, AppSpec, Globals, NextHopConfig, Timers } from "./model.js";
 import { DEFAULT_TIMERS } from "./model.js";
+import { NO_POLICIES, resolvePolicies } from "./policy.js";
 
 // What a loaded config is made of (consul/ and older callers import them from here).
 export type { AppSource, AppSpec, Globals, NextHopConfig, Timers } from "./model.js";
@@ -87,7 +88,10 @@ export interface AnnouncerConfig extends Globals {
   readonly stateDir: string;
   /** What ExaBGP may hold from this announcer, kept for the next process; null: not kept. */
   readonly announcedFile: string | null;
-  readonly manageLoopback: boolean;
+  /** false, or VIPs on `lo` while announced / from start to exit. */
+  readonly manageLoopback: false | "announced" | "always";
+  /** `ip address … label lo:<label>` (IPv4 addresses). */
+  readonly loopbackLabel: string | null;
   readonly natBackend: "auto" | "nftables" | "iptables";
   readonly logFormat: LogFormat;
   readonly logLevel: LogLevel;
@@ -129,6 +133,7 @@ export function resolveApp(a: AppInput, g: Globals, source: AppSource, baseDir: 
     });
   }
   if (a.communities) problems.push(...communityProblems(a.communities, g.communityAsn, "communities"));
+  const policies = resolvePolicies(a, g, g.localAs ?? null, problems, rules.exec ? null : (rules.execRefused ?? "hooks are not allowed here"));
   if (problems.length > 0) return err(problems);
   return ok({
     name: a.name,
@@ -141,6 +146,7 @@ export function resolveApp(a: AppInput, g: Globals, source: AppSource, baseDir: 
     med: a.med === undefined ? g.med : a.med,
     localPref: a.local_pref === undefined ? g.localPref : a.local_pref,
     ...((a.nat ?? g.nat)?.length ? { nat: a.nat ?? g.nat } : {}),
+    ...policies,
   });
 }
 
@@ -162,9 +168,12 @@ function nextHopOf(v: ConfigInput["next_hop"]): NextHopConfig {
   return { v4: list.find((a) => a.family === 4) ?? null, v6: list.find((a) => a.family === 6) ?? null };
 }
 
-/** Globals of a validated config file. */
-export function globalsOf(c: ConfigInput): Globals {
+/** Globals of a validated config file; `problems` gets what cannot be resolved. */
+export function globalsOf(c: ConfigInput, problems: string[] = []): Globals {
+  const localAs = c.local_as ?? null;
   return {
+    localAs,
+    ...resolvePolicies(c, NO_POLICIES, localAs, problems),
     communityAsn: c.community_asn ?? DEFAULT_COMMUNITY_ASN,
     nextHop: nextHopOf(c.next_hop),
     timers: timersOf(c, DEFAULT_TIMERS),
@@ -189,8 +198,9 @@ export function loadAnnouncerConfig(
   if (!parsed.ok) return parsed;
   const c = parsed.value;
   const baseDir = dirname(resolve(file));
-  const g = globalsOf(c);
-  const problems = communityProblems(g.communities, g.communityAsn, "communities");
+  const problems: string[] = [];
+  const g = globalsOf(c, problems);
+  problems.push(...communityProblems(g.communities, g.communityAsn, "communities"));
   const apps: AppSpec[] = [];
   const firstIndex = new Map<string, number>();
   (c.apps ?? []).forEach((a, i) => {
@@ -217,6 +227,7 @@ export function loadAnnouncerConfig(
     announcedFile: inState(c.announced_file, "announced"),
     manageLoopback: c.manage_loopback ?? false,
     natBackend: c.nat_backend ?? "auto",
+    loopbackLabel: c.loopback_label ?? null,
     logFormat: c.log_format ?? "text",
     logLevel: c.log_level ?? "info",
     http: c.http

@@ -2,6 +2,7 @@
 // without a command it runs under ExaBGP, speaking its text API on stdio.
 
 import { readFileSync } from "node:fs";
+import type { Result } from "@exacast/core";
 import { readLines } from "@exacast/core";
 import { exitWithProblems, guardProcess, killAllProcesses, packageVersion, programLogger, realClock } from "@exacast/runtime";
 import { Announcer } from "./announcer.js";
@@ -15,7 +16,7 @@ import type { AnnouncerConfig } from "./config.js";
 import { loadAnnouncerConfig } from "./config.js";
 import { watchDrainFile } from "./drain.js";
 import { ConsulHealth } from "./consul/health.js";
-import { LoopbackManager } from "./loopback.js";
+import { attachLoopback, createLoopback, startOperations } from "./operations.js";
 import { formatCheckReport } from "./report.js";
 import { Runtime } from "./runtime.js";
 import { usableStatePaths } from "./state-dir.js";
@@ -77,10 +78,16 @@ export async function main(argv: string[]): Promise<void> {
   const cfg = loadAnnouncerConfig(text, cmd.config, cmd.overrides);
   if (!cfg.ok) exitWithProblems(PROGRAM, cfg.error);
   if (cmd.kind === "check") return void process.stdout.write(formatCheckReport(cfg.value));
-  await run(cfg.value);
+  await run(cfg.value, () => {
+    try {
+      return loadAnnouncerConfig(readFileSync(cmd.config, "utf8"), cmd.config, cmd.overrides);
+    } catch (e) {
+      return { ok: false, error: [`cannot read ${cmd.config}: ${(e as Error).message}`] };
+    }
+  });
 }
 
-async function run(configured: AnnouncerConfig): Promise<void> {
+async function run(configured: AnnouncerConfig, loadAgain: () => Result<AnnouncerConfig, string[]>): Promise<void> {
   const log = programLogger({ program: PROGRAM, level: configured.logLevel, format: configured.logFormat });
   // The state files, in state_dir or (when this user cannot write there) a private fallback.
   const paths = await usableStatePaths(configured.stateDir, { announcedFile: configured.announcedFile, httpStateFile: configured.http?.stateFile ?? null }, log);
@@ -97,7 +104,8 @@ async function run(configured: AnnouncerConfig): Promise<void> {
   // Consul's answers, read by `consul` checks; the Runtime's watch fills it.
   const health = cfg.consul ? new ConsulHealth(cfg.consul.hold, realClock.now) : null;
   const consul = health ? (service: string) => health.verdict(service) : undefined;
-  const stopped: { runtime?: Runtime } = {};
+  const stopped: { runtime?: Runtime; stopHooks?: () => void } = {};
+  const loopback = createLoopback(cfg, log, realClock);
   const announcer = new Announcer(
     { ...cfg, ack },
     {
@@ -106,8 +114,11 @@ async function run(configured: AnnouncerConfig): Promise<void> {
       log,
       write: (lines) => void process.stdout.write(lines.join("\n") + "\n"),
       check: (e) => runAppChecks(e.spec.checks, { timeoutMs: e.spec.timers.timeout, app: e.spec.name, consul }),
-      loopback: cfg.manageLoopback ? new LoopbackManager(log) : null,
-      stopChecks: killAllProcesses,
+      loopback,
+      stopChecks: () => {
+        stopped.stopHooks?.();
+        killAllProcesses();
+      },
       ...(store ? { announced: store } : {}),
       exit: (code) => {
         // The API's sockets closed and the state file written, but never more than a second of waiting.
@@ -126,8 +137,10 @@ async function run(configured: AnnouncerConfig): Promise<void> {
   process.on("SIGTERM", () => void announcer.shutdown("SIGTERM"));
   process.on("SIGINT", () => void announcer.shutdown("SIGINT"));
   process.on("SIGUSR1", () => announcer.logStats());
-  // SIGHUP: ExaBGP's reload does not restart its processes; a HUP from a terminal going away must not kill us.
-  process.on("SIGHUP", () => log.info("sighup_ignored"));
+  // SIGHUP reloads the config file, SIGUSR2 runs every check now; hooks run on state changes.
+  // The reload compares the file as loaded, before state_dir's fallback changed its paths.
+  const ops = startOperations(announcer, configured, log, loadAgain);
+  stopped.stopHooks = () => ops.hooks.stop();
   guardProcess(log);
 
   log.info("start", {
@@ -157,6 +170,10 @@ async function run(configured: AnnouncerConfig): Promise<void> {
   const inherited = (await store?.load()) ?? [];
   if (inherited.length > 0) log.info("announced_inherited", { file: cfg.announcedFile, vips: inherited.length });
   announcer.inherit(inherited);
+  if (loopback) {
+    attachLoopback(loopback, announcer);
+    await loopback.start();
+  }
   announcer.load(cfg.apps);
   await runtime.start();
   await runtime.appsLoaded();

@@ -6,6 +6,8 @@
 import type { Community, IpAddress, Prefix } from "@exacast/core";
 import type { CheckSpec } from "./checks/index.js";
 import type { NatEntry } from "./nat-rules.js";
+import type { Degrade } from "./degraded.js";
+import type { HookSpec } from "./hooks.js";
 
 export interface Timers {
   readonly interval: number;
@@ -38,6 +40,12 @@ export interface AppSpec {
   readonly localPref: number | null;
   /** GoCast's NAT: redirects while the app's VIPs are announced (none when absent). */
   readonly nat?: readonly NatEntry[];
+  // Set by resolveApp; absent (specs built by hand) means null.
+  /** While DOWN / DISABLED: keep announcing de-preferred (null: withdraw). */
+  readonly onDown?: Degrade | null;
+  readonly onDisabled?: Degrade | null;
+  /** Run on every state change (null: none). */
+  readonly execute?: HookSpec | null;
 }
 
 /** What apps inherit and what every announcement needs. */
@@ -49,4 +57,9 @@ export interface Globals {
   readonly med: number | null;
   readonly localPref: number | null;
   readonly nat?: readonly NatEntry[];
+  /** The AS ExaBGP speaks as (as_path_prepend given as a count needs it). Absent: null, as below. */
+  readonly localAs?: number | null;
+  readonly onDown?: Degrade | null;
+  readonly onDisabled?: Degrade | null;
+  readonly execute?: HookSpec | null;
 }

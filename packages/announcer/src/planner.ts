@@ -7,9 +7,13 @@
 // while draining. MED and LOCAL_PREF: where the serving apps of one VIP
 // disagree, the most preferred value any of them asks for (lowest MED,
 // highest LOCAL_PREF) wins, so the result does not depend on app order.
+// With no app serving, apps whose DOWN or DISABLED keeps announcing
+// (degraded.ts) hold the VIP de-preferred, without service communities.
 
 import type { Community, NextHop, Prefix } from "@exacast/core";
 import { GRACEFUL_SHUTDOWN, buildAnnounce, buildWithdraw, compareCommunities, comparePrefixes } from "@exacast/core";
+import type { Degrade } from "./degraded.js";
+import { mergeDegrades } from "./degraded.js";
 import type { NextHopConfig } from "./model.js";
 
 /** What the planner needs of an app. */
@@ -21,6 +25,8 @@ export interface AppView {
   readonly med: number | null;
   readonly localPref: number | null;
   readonly serving: boolean;
+  /** Not serving, and its settled state (DOWN, DISABLED) keeps announcing de-preferred. */
+  readonly degraded?: Degrade | null;
 }
 
 export interface PlanOptions {
@@ -35,6 +41,10 @@ export interface Route {
   readonly communities: readonly Community[];
   readonly med: number | null;
   readonly localPref: number | null;
+  /** Announced de-preferred (no app on it serving): on_down / on_disabled. */
+  readonly degraded?: boolean;
+  /** ASNs of the AS path, as ExaBGP is told (a degraded route's prepend first). */
+  readonly asPath?: readonly number[];
 }
 
 /** A route as sent: the command that announced it and how to take it back. */
@@ -57,26 +67,50 @@ export function nextHopFor(cfg: NextHopConfig, family: 4 | 6): NextHop | null {
 
 /** The route `prefix` should carry given the apps that name it, or null (withdrawn). */
 export function planVip(prefix: Prefix, apps: Iterable<AppView>, opts: PlanOptions): Route | null {
-  const ports = new Set<number>();
-  const extra = new Map<string, Community>();
+  const on: AppView[] = [];
+  for (const a of apps) if (a.vips.some((v) => v.text === prefix.text)) on.push(a);
+  const nextHop = nextHopFor(opts.nextHop, prefix.family);
+  if (nextHop === null) return null;
+  const serving = on.filter((a) => a.serving);
+  if (serving.length > 0) return withDrain({ prefix, nextHop, ...merged(serving), communities: serviceCommunities(serving, opts.communityAsn) }, opts);
+  const degraded = on.filter((a) => a.degraded);
+  if (degraded.length === 0) return null;
+  const d = mergeDegrades(degraded.map((a) => a.degraded!));
+  const base = merged(degraded);
+  const extra = uniqueSorted([...degraded.flatMap((a) => a.communities), ...d.communities]);
+  return withDrain({ prefix, nextHop, ...base, med: d.med ?? base.med, communities: extra, degraded: true, ...(d.asPathPrepend.length ? { asPath: d.asPathPrepend } : {}) }, opts);
+}
+
+/** MED and LOCAL_PREF of the apps holding a VIP: the most preferred any of them asks for. */
+function merged(apps: readonly AppView[]): Pick<Route, "med" | "localPref"> {
   let med: number | null = null;
   let localPref: number | null = null;
-  let any = false;
   for (const a of apps) {
-    if (!a.serving || !a.vips.some((v) => v.text === prefix.text)) continue;
-    any = true;
-    for (const p of a.ports) ports.add(p);
-    for (const c of a.communities) extra.set(`${c[0]}:${c[1]}`, c);
     if (a.med !== null) med = med === null ? a.med : Math.min(med, a.med);
     if (a.localPref !== null) localPref = localPref === null ? a.localPref : Math.max(localPref, a.localPref);
   }
-  const nextHop = nextHopFor(opts.nextHop, prefix.family);
-  if (!any || nextHop === null) return null;
-  const communities: Community[] = [...ports].sort((x, y) => x - y).map((p) => [opts.communityAsn, p] as const);
-  const seen = new Set(communities.map((c) => `${c[0]}:${c[1]}`));
-  for (const c of [...extra.values()].sort(compareCommunities)) if (!seen.has(`${c[0]}:${c[1]}`)) communities.push(c);
-  if (opts.draining) communities.push(GRACEFUL_SHUTDOWN);
-  return { prefix, nextHop, communities, med, localPref };
+  return { med, localPref };
+}
+
+/** <asn>:<port> for the ports of the serving apps (ascending), then their extra communities. */
+function serviceCommunities(apps: readonly AppView[], asn: number): Community[] {
+  const ports = [...new Set(apps.flatMap((a) => a.ports))].sort((x, y) => x - y);
+  const out: Community[] = ports.map((p) => [asn, p] as const);
+  const seen = new Set(out.map((c) => `${c[0]}:${c[1]}`));
+  for (const c of uniqueSorted(apps.flatMap((a) => a.communities))) if (!seen.has(`${c[0]}:${c[1]}`)) out.push(c);
+  return out;
+}
+
+function uniqueSorted(list: readonly Community[]): Community[] {
+  const m = new Map<string, Community>();
+  for (const c of list) m.set(`${c[0]}:${c[1]}`, c);
+  return [...m.values()].sort(compareCommunities);
+}
+
+function withDrain(r: Route, opts: PlanOptions): Route {
+  return opts.draining && !r.communities.some((c) => c[0] === GRACEFUL_SHUTDOWN[0] && c[1] === GRACEFUL_SHUTDOWN[1])
+    ? { ...r, communities: [...r.communities, GRACEFUL_SHUTDOWN] }
+    : r;
 }
 
 /** The commands of a route; null only if a value escaped validation (a bug, logged by the caller). */

@@ -7,7 +7,7 @@ import type { Prefix } from "@exacast/core";
 import type { CheckResult } from "./checks/types.js";
 import type { AppSource, AppSpec } from "./model.js";
 import type { AppState } from "./fsm.js";
-import { initialState } from "./fsm.js";
+import { initialState, restartState } from "./fsm.js";
 
 export interface AppEntry {
   spec: AppSpec;
@@ -21,7 +21,7 @@ export interface AppEntry {
 
 export type RegistryEvent =
   | { readonly kind: "added"; readonly entry: AppEntry }
-  | { readonly kind: "replaced"; readonly entry: AppEntry; readonly previous: AppSpec }
+  | { readonly kind: "replaced"; readonly entry: AppEntry; readonly previous: AppSpec; readonly restarted?: boolean }
   | { readonly kind: "removed"; readonly entry: AppEntry };
 
 export type UpsertResult = "created" | "replaced" | "unchanged";
@@ -61,9 +61,11 @@ export class AppRegistry {
   /**
    * Add an app, or replace the one with its name. A replaced app keeps its
    * state: a client that registers the same app again (GoCast clients do, on
-   * a timer) must not make its routes flap.
+   * a timer) must not make its routes flap. With `restart` (a config reload
+   * changed its checks or timers) its checks start again from INIT, its routes
+   * kept until they settle.
    */
-  upsert(spec: AppSpec): UpsertResult {
+  upsert(spec: AppSpec, opts: { restart?: (previous: AppSpec, next: AppSpec) => boolean } = {}): UpsertResult {
     const prior = this.apps.get(spec.name);
     if (prior && sameSpec(prior.spec, spec)) return "unchanged";
     if (prior) {
@@ -71,8 +73,10 @@ export class AppRegistry {
       this.unindex(previous);
       prior.spec = spec;
       if (prior.results.length !== spec.checks.length || !sameChecks(previous, spec)) prior.results = spec.checks.map(() => null);
+      const restarted = opts.restart?.(previous, spec) ?? false;
+      if (restarted) prior.state = restartState(prior.state, this.now());
       this.index(spec);
-      this.emit({ kind: "replaced", entry: prior, previous });
+      this.emit({ kind: "replaced", entry: prior, previous, ...(restarted ? { restarted } : {}) });
       return "replaced";
     }
     const entry: AppEntry = { spec, state: initialState(this.now()), results: spec.checks.map(() => null), reason: "not checked yet", lastCheckAt: null };
@@ -92,7 +96,11 @@ export class AppRegistry {
   }
 
   /** Make `source`'s apps exactly `specs`: add and replace those, remove its others. */
-  sync(source: AppSource, specs: readonly AppSpec[]): { created: number; replaced: number; removed: number } {
+  sync(
+    source: AppSource,
+    specs: readonly AppSpec[],
+    opts: { restart?: (previous: AppSpec, next: AppSpec) => boolean } = {},
+  ): { created: number; replaced: number; removed: number } {
     const names = new Set(specs.map((s) => s.name));
     let created = 0;
     let replaced = 0;
@@ -104,7 +112,7 @@ export class AppRegistry {
       }
     }
     for (const s of specs) {
-      const r = this.upsert(s);
+      const r = this.upsert(s, opts);
       if (r === "created") created++;
       else if (r === "replaced") replaced++;
     }

@@ -11,6 +11,7 @@ import type { Clock } from "@exacast/runtime";
 import { EndpointServer, isoFrom, realClock } from "@exacast/runtime";
 import type { AnnouncerView } from "./announcer-view.js";
 import type { ApiBackend } from "./api.js";
+import { checkAll } from "./check-all.js";
 import { apiRoutes } from "./api.js";
 import type { RequestContext } from "./app-request.js";
 import type { AnnouncerConfig } from "./config.js";
@@ -228,6 +229,7 @@ export class Runtime {
       register: (q) => apps.register(q),
       unregister: (q) => apps.unregister(q),
       info: () => this.neighbors.info((t) => Date.now() - (this.clock.now() - t)),
+      checkAll: () => checkAll(announcer, this.log, "POST /v1/checks"),
       metrics: () => this.metrics.render(),
       status: () => this.status(),
       page: () => announcerPage(this.status(), Date.now()),

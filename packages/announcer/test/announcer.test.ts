@@ -37,9 +37,18 @@ function setup(yaml = TWO_APPS, settings: Partial<AnnouncerSettings> = {}) {
   const checks = new Map<string, number>();
   const exits: number[] = [];
   const loop: string[] = [];
+  const onLo = new Set<string>();
   const loopback: Loopback = {
-    add: (p) => void loop.push(`add ${p.text}`),
-    remove: (p) => void loop.push(`del ${p.text}`),
+    // Put in place at once (the manager's own tests cover the wait).
+    ready: (p) => {
+      if (!onLo.has(p.text)) loop.push(`add ${p.text}`);
+      onLo.add(p.text);
+      return true;
+    },
+    remove: (p) => {
+      onLo.delete(p.text);
+      loop.push(`del ${p.text}`);
+    },
     removeAll: async () => void loop.push("removeAll"),
   };
   const log = createLogger({ program: "t", level: "debug", format: "json", write: (l) => void logs.push(JSON.parse(l) as Record<string, unknown>) });

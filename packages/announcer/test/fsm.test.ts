@@ -18,7 +18,13 @@ function run(from: AppState, results: Outcome[], t = T): string[] {
   });
 }
 
-const at = (name: StateName, count = 0, serving = false): AppState => ({ name, count, serving, since: 0 });
+const at = (name: StateName, count = 0, serving = false): AppState => ({
+  name,
+  count,
+  serving,
+  settled: serving ? "UP" : name === "DOWN" || name === "DISABLED" ? name : null,
+  since: 0,
+});
 
 describe("FSM: every transition", () => {
   it("INIT → RISING on a pass, → FALLING on a fail (nothing announced yet)", () => {

@@ -113,7 +113,7 @@ describe("registry", () => {
   it("replacing keeps the app's state; the same spec again changes nothing", () => {
     const reg = new AppRegistry(() => 0);
     reg.upsert(web!);
-    reg.get("web")!.state = { name: "UP", count: 0, serving: true, since: 0 };
+    reg.get("web")!.state = { name: "UP", count: 0, serving: true, settled: "UP", since: 0 };
     expect(reg.upsert(web!)).toBe("unchanged");
     expect(reg.upsert({ ...web!, ports: [443, 8443] })).toBe("replaced");
     expect(reg.get("web")!.state.name).toBe("UP");
