@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AppState, FsmTimers, Outcome, StateName } from "../src/fsm.js";
-import { firstCheckAt, initialState, step } from "../src/fsm.js";
+import { firstCheckAt, initialState, restartState, step } from "../src/fsm.js";
 
 const T: FsmTimers = { interval: 2000, fastInterval: 500, rise: 3, fall: 2 };
 const PASS: Outcome = { pass: true, disabled: false };
@@ -108,5 +108,22 @@ describe("FSM: timing and change flags", () => {
     expect(firstCheckAt(1000, 500, 0)).toBe(1000);
     expect(firstCheckAt(1000, 500, 0.5)).toBe(1250);
     expect(firstCheckAt(1000, 500, 0.999)).toBeLessThan(1500);
+  });
+
+  it("settled keeps the last of UP, DOWN, DISABLED through RISING and FALLING (what on_down announces)", () => {
+    const walk = (from: AppState, results: Outcome[]) => {
+      let s = from;
+      return results.map((o, i) => (s = step(s, o, T, i + 1).state).settled);
+    };
+    expect(walk(initialState(0), [FAIL, FAIL, PASS, PASS, PASS, FAIL])).toEqual([null, "DOWN", "DOWN", "DOWN", "UP", "UP"]);
+    expect(walk(at("DOWN"), [MAINT, PASS, FAIL, FAIL])).toEqual(["DISABLED", "DISABLED", "DISABLED", "DOWN"]);
+  });
+
+  it("a restart (reload changed the checks) counts from INIT but keeps what is announced until the checks settle", () => {
+    const up = restartState(at("UP", 0, true), 5);
+    expect(up).toEqual({ name: "INIT", count: 0, serving: true, settled: "UP", since: 5 });
+    expect(run(up, [PASS, PASS, PASS])).toEqual(["RISING[1]+", "RISING[2]+", "UP+"]);
+    expect(run(up, [FAIL, FAIL])).toEqual(["FALLING[1]+", "DOWN"]);
+    expect(restartState(at("DOWN"), 5)).toMatchObject({ name: "INIT", serving: false, settled: "DOWN" });
   });
 });
