@@ -5,9 +5,12 @@
 // Hooks never delay checks: they run beside them, through the runtime's
 // process runner (own process group, killed whole at the timeout). One app's
 // hooks run one at a time, in the order of its changes, so a script sees
-// RISING before UP; changes that come while one runs wait, and of those only
-// the last is kept (its EXACAST_PREVIOUS is the state the script saw last),
-// so a flapping app cannot pile up processes.
+// DOWN then UP as healthcheck's would; changes that come while one runs wait.
+// At most MAX_WAITING wait per app: beyond that the newest change is folded
+// into the last one waiting (its EXACAST_PREVIOUS stays the state the script
+// will have seen before it; a change back to that state is dropped), so a
+// flapping app cannot pile up processes and its script still ends knowing
+// the latest state.
 
 import type { Logger } from "@exacast/core";
 import { durationSchema } from "@exacast/core";
@@ -24,6 +27,8 @@ export interface HookSpec {
 }
 
 export const HOOK_TIMEOUT_MS = 30_000;
+/** Changes of one app that may wait for its running hook. */
+export const MAX_WAITING = 8;
 
 const argvSchema = z
   .array(z.string().min(1, "expected a non-empty argument").max(4096).refine((s) => !s.includes("\0"), "NUL byte in argument"))
@@ -71,7 +76,7 @@ export type HookRun = (command: readonly string[] | string, opts: RunOptions) =>
 
 interface Lane {
   running: boolean;
-  pending: { spec: HookSpec; event: HookEvent } | null;
+  waiting: { spec: HookSpec; event: HookEvent }[];
 }
 
 export class HookRunner {
@@ -89,14 +94,13 @@ export class HookRunner {
   changed(spec: HookSpec | null, event: HookEvent): void {
     if (!spec || this.stopped) return;
     let lane = this.lanes.get(event.app);
-    if (!lane) this.lanes.set(event.app, (lane = { running: false, pending: null }));
+    if (!lane) this.lanes.set(event.app, (lane = { running: false, waiting: [] }));
     if (!lane.running) return void this.start(lane, spec, event);
-    if (lane.pending) {
-      this.stats.coalesced++;
-      // The script never saw the pending state: it still knows the one before.
-      event = { ...event, previous: lane.pending.event.previous };
-    }
-    lane.pending = { spec, event };
+    if (lane.waiting.length < MAX_WAITING) return void lane.waiting.push({ spec, event });
+    this.stats.coalesced++;
+    // The script never sees the last waiting state: it will still know the one before it.
+    const last = lane.waiting.pop()!;
+    if (event.state !== last.event.previous) lane.waiting.push({ spec, event: { ...event, previous: last.event.previous } });
   }
 
   /** No more hooks start (exit); those running are killed with the other process groups. */
@@ -107,7 +111,7 @@ export class HookRunner {
   /** Hooks running or waiting. */
   get busy(): number {
     let n = 0;
-    for (const l of this.lanes.values()) n += (l.running ? 1 : 0) + (l.pending ? 1 : 0);
+    for (const l of this.lanes.values()) n += (l.running ? 1 : 0) + l.waiting.length;
     return n;
   }
 
@@ -121,8 +125,7 @@ export class HookRunner {
       )
       .finally(() => {
         lane.running = false;
-        const next = lane.pending;
-        lane.pending = null;
+        const next = lane.waiting.shift();
         if (next && !this.stopped) this.start(lane, next.spec, next.event);
         else if (!next) this.lanes.delete(event.app);
       });

@@ -9,7 +9,7 @@ import { Announcer } from "../src/announcer.js";
 import type { AppCheckResult } from "../src/checks/index.js";
 import { loadAnnouncerConfig } from "../src/config.js";
 import type { HookEvent } from "../src/hooks.js";
-import { HookRunner, hookEnv, hookObserver } from "../src/hooks.js";
+import { HookRunner, MAX_WAITING, hookEnv, hookObserver } from "../src/hooks.js";
 
 const OK: ProcessOutcome = { ok: true, status: "exit 0", exitCode: 0, timedOut: false, output: "", durationMs: 1 };
 const quiet = createLogger({ program: "t", level: "error", format: "json", write: () => {} });
@@ -56,24 +56,45 @@ describe("execute: the runner", () => {
     });
   });
 
-  it("runs one app's hooks one at a time, in order; of those waiting only the last, with the previous state its script saw", async () => {
+  it("runs one app's hooks one at a time, in the order of its changes", async () => {
     const f = fakeRunner();
     const h = new HookRunner(f.run, quiet);
-    h.changed(SPEC, ev("RISING", "INIT"));
-    h.changed(SPEC, ev("UP", "RISING"));
-    h.changed(SPEC, ev("FALLING", "UP"));
-    h.changed(SPEC, ev("DOWN", "FALLING"));
+    h.changed(SPEC, ev("UP", "INIT"));
+    h.changed(SPEC, ev("DOWN", "UP"));
+    h.changed(SPEC, ev("UP", "DOWN"));
     expect(f.runs).toHaveLength(1);
-    expect(f.runs[0]!.opts).toMatchObject({ timeoutMs: 5000, shell: false, env: { EXACAST_STATE: "rising", EXACAST_PREVIOUS: "init" } });
-    f.runs[0]!.end();
+    expect(f.runs[0]!.opts).toMatchObject({ timeoutMs: 5000, shell: false, env: { EXACAST_STATE: "up", EXACAST_PREVIOUS: "init" } });
+    f.runs[0]!.end({ ...OK, ok: false, status: "timed out after 5000 ms", timedOut: true });
     await settle();
-    expect(f.runs).toHaveLength(2);
-    expect(f.runs[1]!.opts.env).toMatchObject({ EXACAST_STATE: "down", EXACAST_PREVIOUS: "rising" });
-    expect(h.stats).toMatchObject({ runs: 2, coalesced: 2 });
-    f.runs[1]!.end({ ...OK, ok: false, status: "timed out after 5000 ms", timedOut: true });
+    expect(f.runs[1]!.opts.env).toMatchObject({ EXACAST_STATE: "down", EXACAST_PREVIOUS: "up" });
+    f.runs[1]!.end();
+    await settle();
+    expect(f.runs[2]!.opts.env).toMatchObject({ EXACAST_STATE: "up", EXACAST_PREVIOUS: "down" });
+    f.runs[2]!.end();
     await settle();
     expect(h.busy).toBe(0);
-    expect(h.stats.failures).toBe(1);
+    expect(h.stats).toMatchObject({ runs: 3, failures: 1, coalesced: 0 });
+  });
+
+  it("a flapping app: beyond MAX_WAITING changes are folded into the last, a change back to what the script will know dropped", async () => {
+    const f = fakeRunner();
+    const h = new HookRunner(f.run, quiet);
+    h.changed(SPEC, ev("UP", "INIT"));
+    const states = ["DOWN", "UP"] as const;
+    for (let i = 0; i < MAX_WAITING + 3; i++) h.changed(SPEC, ev(states[i % 2]!, states[(i + 1) % 2]!));
+    expect(h.busy).toBeLessThanOrEqual(1 + MAX_WAITING);
+    expect(h.stats.coalesced).toBe(2); // the 9th and the 11th change
+    const seen: string[] = [];
+    for (let i = 0; i < 20 && f.runs.length > seen.length; i++) {
+      const r = f.runs[seen.length]!;
+      seen.push(`${r.opts.env!.EXACAST_PREVIOUS}>${r.opts.env!.EXACAST_STATE}`);
+      r.end();
+      await settle();
+    }
+    // Every hook follows from the state the one before it reported, and the last is the app's state now.
+    for (let i = 1; i < seen.length; i++) expect(seen[i]!.split(">")[0]).toBe(seen[i - 1]!.split(">")[1]);
+    expect(seen.at(-1)!.endsWith(">down")).toBe(true);
+    expect(seen.length).toBeLessThanOrEqual(1 + MAX_WAITING);
   });
 
   it("apps do not wait for each other; nothing starts after stop()", async () => {
