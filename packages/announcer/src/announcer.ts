@@ -28,6 +28,7 @@ import { diffVip, firstWithdraw, planVip } from "./planner.js";
 import type { AppEntry } from "./registry.js";
 import { AppRegistry } from "./registry.js";
 import { Scheduler } from "./scheduler.js";
+import { logCheckResult } from "./state-log.js";
 import { statsFields } from "./stats-line.js";
 
 export { ACK_TIMEOUT_MS } from "./link.js";
@@ -209,18 +210,7 @@ export class Announcer implements AnnouncerView {
     this.stats.checks++;
     for (const o of this.observers) o.checked?.(e, r);
     for (const c of r.results) if (c) this.latency.record(c.latencyMs);
-    const log = this.deps.log;
-    if (s.changed || s.state.count !== prev.count) {
-      const counted = s.state.name === "RISING" || s.state.name === "FALLING";
-      log.info("app_state", {
-        app: e.spec.name,
-        from: prev.name,
-        to: s.state.name,
-        ...(counted ? { count: `${s.state.count}/${s.state.name === "RISING" ? e.spec.timers.rise : e.spec.timers.fall}` } : {}),
-        serving: s.state.serving,
-        reason: r.reason,
-      });
-    } else if (log.enabled("debug")) log.debug("app_check", { app: e.spec.name, state: s.state.name, reason: r.reason });
+    logCheckResult(this.deps.log, e, r, s, prev);
     if (s.changed && s.state.name !== prev.name) for (const o of this.observers) o.changed?.(e, prev);
     if (s.state.serving !== prev.serving || s.state.settled !== prev.settled) this.markDirty(e.spec.vips);
     // Settling DOWN/DISABLED changes no route, except a VIP's first verdict.

@@ -184,7 +184,7 @@ function world(settings: Partial<AnnouncerSettings>, takes: ((line: string) => b
         if (takes) for (const l of lines) clock.setTimeout(() => ann.onLine(takes(l) ? "done" : "error"), 1);
       },
       check: async () => health.app,
-      loopback: { add: (p) => void loop.push(`add ${p.text}`), remove: (p) => void loop.push(`del ${p.text}`), removeAll: async () => {} },
+      loopback: { ready: (p) => (loop.push(`ready ${p.text}`), true), remove: (p) => void loop.push(`del ${p.text}`), removeAll: async () => {} },
       exit: () => {},
     },
   );
