@@ -8,7 +8,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isCommandLine } from "@exacast/core";
+import { inApi, isCommandLine } from "@exacast/core";
 import type { RequestContext } from "../../packages/announcer/src/app-request.js";
 import { parseJsonBody, validateApp } from "../../packages/announcer/src/app-request.js";
 import type { AppSpec } from "../../packages/announcer/src/model.js";
@@ -39,19 +39,26 @@ function commandsOf(spec: AppSpec, ctx: RequestContext): string[] {
   const asn = ctx.globals.communityAsn;
   const lines: string[] = [];
   for (const vip of spec.vips) {
+    // A DOWN app keeping its VIP de-preferred (on_down) writes its own line.
+    if (spec.onDown) {
+      const down = planVip(vip, [{ ...spec, serving: false, degraded: spec.onDown }], { communityAsn: asn, nextHop: ctx.globals.nextHop, draining: false });
+      const sent = down && sentRouteOf(down);
+      if (!sent || new RegExp(` community \\[[^\\]]*\\b${asn}:`).test(sent.announce)) return expect.fail(`accepted app ${spec.name}: de-preferred route ${sent?.announce ?? "missing"}`);
+      lines.push(sent.announce);
+    }
     for (const draining of [false, true]) {
       const route = planVip(vip, [view], { communityAsn: asn, nextHop: ctx.globals.nextHop, draining });
       const sent = route && sentRouteOf(route);
       if (!sent) return expect.fail(`accepted app ${spec.name}: no announcement planned for ${vip.text}`);
       const communities = /community \[([^\]]*)\]/.exec(sent.announce)?.[1]?.split(" ") ?? [];
       const want = [...spec.ports.map((p) => `${asn}:${p}`), ...(draining ? ["65535:0"] : [])];
-      if (!sent.announce.startsWith(`announce route ${vip.text} next-hop `) || want.some((c) => !communities.includes(c))) {
+      if (!new RegExp(`^(?:neighbor \\S+ (?:, neighbor \\S+ )*)?announce route ${vip.text.replace(/\./g, "\\.")} next-hop `).test(sent.announce) || want.some((c) => !communities.includes(c))) {
         expect.fail(`accepted app ${spec.name} on ${vip.text}: ${JSON.stringify(sent.announce)} lacks ${want.filter((c) => !communities.includes(c)).join(" ") || "its prefix"}`);
       }
       tally.announces++;
       lines.push(sent.announce, sent.withdraw);
     }
-    const first = firstWithdraw(vip, ctx.globals.nextHop);
+    const first = firstWithdraw(vip, ctx.globals.nextHop, [view]);
     if (!first) return expect.fail(`accepted app ${spec.name}: no withdraw for ${vip.text}`);
     lines.push(first.line);
   }
@@ -74,6 +81,9 @@ function judge(r: ReturnType<typeof validateApp>, ctx: RequestContext): void {
   for (const line of commandsOf(r.value.spec, ctx)) {
     tally.lines++;
     if (!isCommandLine(line) || /[\r\n]/.test(line)) expect.fail(`malformed command ${JSON.stringify(line)}`);
+    // And as ExaBGP 6's API takes it (`peer …` first).
+    const v6 = inApi(line, 6);
+    if (!v6.ok || !isCommandLine(v6.value) || /[\r\n]/.test(v6.value)) expect.fail(`malformed API v6 command for ${JSON.stringify(line)}`);
   }
   natSafe(r.value.spec);
 }

@@ -39,6 +39,16 @@ const HOSTILE: string[] = [
   "http:http://127.0.0.1:9/",
   "",
   "A".repeat(300),
+  "target:65000:1",
+  "origin:192.0.2.1:7",
+  "target:4200000000:70000",
+  "target:65000:1] med [5",
+  "65000:1:2",
+  "127.0.0.1",
+  "::1",
+  "127.0.0.1 announce route 6.6.6.6/32 next-hop self",
+  "igp",
+  "incomplete\nannounce",
 ];
 
 export const hostileString = fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...HOSTILE) }, { weight: 1, arbitrary: fc.string({ maxLength: 40 }) });
@@ -56,6 +66,8 @@ const scalar = fc.oneof(hostileString, hostileNumber, fc.boolean(), fc.constant(
 const validVip = fc.constantFrom("10.255.255.1/32", "10.255.255.2/32", "2001:db8::1/128", "192.0.2.0/24");
 const validName = fc.constantFrom("web", "api", "a.b-c_1");
 const mostly = <T, U>(valid: fc.Arbitrary<T>, hostile: fc.Arbitrary<U>) => fc.oneof({ weight: 5, arbitrary: valid }, { weight: 1, arbitrary: hostile });
+// The route attributes are many keys: each hostile less often, or hardly a body with them passes.
+const rarelyHostile = <T, U>(valid: fc.Arbitrary<T>, hostile: fc.Arbitrary<U>) => fc.oneof({ weight: 15, arbitrary: valid }, { weight: 1, arbitrary: hostile });
 const validPort = fc.integer({ min: 1, max: 65535 });
 const validCheck = fc.oneof(
   fc.record({ tcp: fc.constantFrom("127.0.0.1:443", "[::1]:80") }),
@@ -84,6 +96,16 @@ export const appBody = fc.oneof(
         checks: fc.array(mostly(validCheck, check), { maxLength: 2 }),
         communities: fc.array(mostly(fc.constantFrom("65000:1", "64512:7"), hostileString), { maxLength: 2 }),
         med: mostly(fc.nat(1000), hostileNumber),
+        large_communities: fc.array(rarelyHostile(fc.constantFrom("65000:1:2", "4200000000:0:7"), hostileString), { maxLength: 2 }),
+        extended_communities: fc.array(rarelyHostile(fc.constantFrom("target:65000:1", "origin:65001:7", "target:64512:4294967295"), hostileString), { maxLength: 2 }),
+        origin: rarelyHostile(fc.constantFrom("igp", "egp", "incomplete"), hostileString),
+        as_path: fc.array(rarelyHostile(fc.integer({ min: 1, max: 2 ** 32 - 1 }), hostileNumber), { maxLength: 3 }),
+        path_id: rarelyHostile(fc.nat(100), hostileNumber),
+        neighbors: fc.array(rarelyHostile(fc.constantFrom("127.0.0.1", "127.0.0.2", "::1"), hostileString), { maxLength: 2 }),
+        on_down: rarelyHostile(
+          fc.oneof(fc.constant("withdraw"), fc.record({ med: fc.nat(2000), as_path_prepend: fc.array(fc.integer({ min: 1, max: 65535 }), { minLength: 1, maxLength: 3 }), communities: fc.constant(["65535:0"]) }, { requiredKeys: [] })),
+          scalar,
+        ),
       },
       { requiredKeys: ["vip"] },
     ),
@@ -102,6 +124,14 @@ export const appBody = fc.oneof(
         local_pref: hostileNumber,
         interval: fc.oneof(hostileString, hostileNumber),
         rise: hostileNumber,
+        large_communities: fc.array(hostileString, { maxLength: 2 }),
+        extended_communities: fc.array(hostileString, { maxLength: 2 }),
+        origin: hostileString,
+        as_path: fc.array(fc.oneof(hostileNumber, hostileString), { maxLength: 3 }),
+        path_id: hostileNumber,
+        neighbors: fc.array(hostileString, { maxLength: 2 }),
+        on_down: fc.oneof(scalar, fc.record({ med: hostileNumber, as_path_prepend: fc.oneof(hostileNumber, fc.array(hostileNumber, { maxLength: 2 })), communities: fc.array(hostileString, { maxLength: 2 }) }, { requiredKeys: [] })),
+        execute: fc.oneof(scalar, fc.array(hostileString, { maxLength: 2 })),
         bogus: scalar,
       },
       { requiredKeys: [] },

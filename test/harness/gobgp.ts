@@ -15,6 +15,8 @@ const run = promisify(execFile);
 export interface GoBgpNeighbor {
   address: string;
   peerAs: number;
+  /** Take several paths of a prefix from this neighbor (ADD-PATH receive). */
+  addPath?: boolean;
 }
 
 export interface AdjInRoute {
@@ -24,6 +26,13 @@ export interface AdjInRoute {
   communities: string[];
   med?: number;
   pathId: number;
+  /** The AS_SEQUENCE as received (the sender's own AS first on eBGP). */
+  asPath: number[];
+  origin?: "igp" | "egp" | "incomplete";
+  /** `global:local1:local2`. */
+  largeCommunities: string[];
+  /** `target:65000:100`, `origin:64512:7` (ExaBGP's text form). */
+  extendedCommunities: string[];
 }
 
 const ESTABLISHED = 6;
@@ -47,8 +56,9 @@ export class GoBgp implements Router {
     writeFileSync(this.configFile, this.toml());
   }
 
-  static async start(lab: Lab, opts: { asn?: number; neighbors: GoBgpNeighbor[] }): Promise<GoBgp> {
-    const address = lab.addr(1);
+  /** `host`: its address in the lab's /24 (default 1). */
+  static async start(lab: Lab, opts: { asn?: number; neighbors: GoBgpNeighbor[]; host?: number }): Promise<GoBgp> {
+    const address = lab.addr(opts.host ?? 1);
     const g = new GoBgp(lab, address, opts.asn ?? 64999, await freePort(address), await freePort(), opts.neighbors);
     await g.restart();
     return g;
@@ -87,6 +97,7 @@ export class GoBgp implements Router {
         "    [neighbors.afi-safis.config]",
         '      afi-safi-name = "ipv6-unicast"',
       );
+      if (n.addPath) out.push("  [neighbors.add-paths.config]", "    receive = true");
     }
     return out.join("\n") + "\n";
   }
@@ -141,6 +152,19 @@ export class GoBgp implements Router {
     return routes.sort((a, b) => a.prefix.localeCompare(b.prefix) || a.pathId - b.pathId);
   }
 
+  /**
+   * The ADD-PATH path ids of `prefix` from `neighbor`, ascending. GoBGP 3.10's
+   * JSON leaves them out; its table has them in the ID column.
+   */
+  async adjInPathIds(neighbor: string, prefix: string): Promise<number[]> {
+    const out = await this.cli(["neighbor", neighbor, "adj-in", prefix, "-a", prefix.includes(":") ? "ipv6" : "ipv4"]);
+    const ids = (out ?? "").split("\n").flatMap((l) => {
+      const m = /^\s*(\d+)\s+(\S+)\s/.exec(l);
+      return m && m[2] === prefix ? [Number(m[1])] : [];
+    });
+    return ids.sort((a, b) => a - b);
+  }
+
   /** Route-server clients leave the global RIB empty: the paths are in each neighbor's adj-in. */
   async paths(prefix: string): Promise<RibPath[]> {
     const out: RibPath[] = [];
@@ -154,16 +178,48 @@ export class GoBgp implements Router {
 }
 
 interface GoBgpPath {
-  attrs?: { type: number; nexthop?: string; communities?: number[]; metric?: number }[];
+  attrs?: {
+    type: number;
+    nexthop?: string;
+    communities?: number[];
+    metric?: number;
+    value?: unknown;
+    as_paths?: { segment_type: number; asns: number[] }[];
+  }[];
   "path-id"?: number;
 }
 
+interface GoBgpExtended {
+  type: number;
+  subtype: number;
+  /** `65000:100`; a 4-byte AS number in asdot (`64086.59904:7`); an IPv4 address `192.0.2.1:7`. */
+  value: string;
+}
+
+/** GoBGP's value with a 4-byte AS number written as ExaBGP's plain number. */
+function extendedValue(v: string): string {
+  const m = /^(\d+)\.(\d+):(\d+)$/.exec(v);
+  return m ? `${Number(m[1]) * 65536 + Number(m[2])}:${m[3]}` : v;
+}
+
+const ORIGIN = ["igp", "egp", "incomplete"] as const;
+// RFC 4360 subtypes: 2 route target, 3 route origin.
+const EXT_SUBTYPE: Record<number, string> = { 2: "target", 3: "origin" };
+
 function toRoute(prefix: string, p: GoBgpPath): AdjInRoute {
-  const r: AdjInRoute = { prefix, nexthop: "", communities: [], pathId: p["path-id"] ?? 0 };
+  const r: AdjInRoute = { prefix, nexthop: "", communities: [], pathId: p["path-id"] ?? 0, asPath: [], largeCommunities: [], extendedCommunities: [] };
   for (const a of p.attrs ?? []) {
     if ((a.type === 3 || a.type === 14) && a.nexthop) r.nexthop = a.nexthop;
     if (a.type === 8 && a.communities) r.communities = a.communities.map((c) => `${c >>> 16}:${c & 0xffff}`);
     if (a.type === 4 && a.metric !== undefined) r.med = a.metric;
+    if (a.type === 1 && typeof a.value === "number") r.origin = ORIGIN[a.value];
+    if (a.type === 2) r.asPath = (a.as_paths ?? []).flatMap((s) => s.asns);
+    if (a.type === 32 && Array.isArray(a.value)) {
+      r.largeCommunities = (a.value as { ASN: number; LocalData1: number; LocalData2: number }[]).map((c) => `${c.ASN}:${c.LocalData1}:${c.LocalData2}`);
+    }
+    if (a.type === 16 && Array.isArray(a.value)) {
+      r.extendedCommunities = (a.value as GoBgpExtended[]).map((c) => `${EXT_SUBTYPE[c.subtype] ?? `subtype${c.subtype}`}:${extendedValue(c.value)}`);
+    }
   }
   return r;
 }

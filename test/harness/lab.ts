@@ -49,7 +49,7 @@ export class Lab {
     this.closers.push(fn);
   }
 
-  gobgp(opts: { asn?: number; neighbors: GoBgpNeighbor[] }): Promise<GoBgp> {
+  gobgp(opts: { asn?: number; neighbors: GoBgpNeighbor[]; host?: number }): Promise<GoBgp> {
     return GoBgp.start(this, opts);
   }
 

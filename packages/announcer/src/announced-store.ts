@@ -6,7 +6,7 @@
 // is read (only validated values reach ExaBGP's stdin). A write that fails is
 // logged and the announcer goes on announcing: availability before bookkeeping.
 
-import type { Logger, NextHop, RouteSpec } from "@exacast/core";
+import type { IpAddress, Logger, NextHop, RouteSpec } from "@exacast/core";
 import { parseAddress, parsePrefix } from "@exacast/core";
 import type { Clock, FileStore } from "@exacast/runtime";
 import { LogThrottle, causeOf, diskFiles, setAside } from "@exacast/runtime";
@@ -18,6 +18,8 @@ interface Entry {
   vip: string;
   next_hop: string;
   path_id?: number;
+  /** Announced to these ExaBGP neighbors only (absent: every one). */
+  neighbors?: string[];
 }
 
 export interface AnnouncedStoreDeps {
@@ -31,7 +33,7 @@ export interface AnnouncedStoreDeps {
 /** One saved entry back to a route, or why not. */
 export function routeOfEntry(e: unknown): RouteSpec | string {
   if (typeof e !== "object" || e === null) return "not an object";
-  const { vip, next_hop: nh, path_id: pathId } = e as Record<string, unknown>;
+  const { vip, next_hop: nh, path_id: pathId, neighbors: nbs } = e as Record<string, unknown>;
   const prefix = typeof vip === "string" ? parsePrefix(vip) : null;
   if (!prefix?.ok) return `vip: ${prefix ? prefix.error : "expected a prefix"}`;
   let nextHop: NextHop;
@@ -42,7 +44,16 @@ export function routeOfEntry(e: unknown): RouteSpec | string {
     nextHop = a.value;
   }
   if (pathId !== undefined && (typeof pathId !== "number" || !Number.isInteger(pathId) || pathId < 0 || pathId > 0xffffffff)) return "path_id: expected a 32-bit integer";
-  return { prefix: prefix.value, nextHop, ...(pathId !== undefined ? { pathId } : {}) };
+  const neighbors: IpAddress[] = [];
+  if (nbs !== undefined) {
+    if (!Array.isArray(nbs) || nbs.length > 64) return "neighbors: expected at most 64 addresses";
+    for (const n of nbs) {
+      const a = typeof n === "string" ? parseAddress(n) : null;
+      if (!a?.ok) return `neighbors: ${a ? a.error : "expected an address"}`;
+      neighbors.push(a.value);
+    }
+  }
+  return { prefix: prefix.value, nextHop, ...(pathId !== undefined ? { pathId } : {}), ...(neighbors.length ? { neighbors } : {}) };
 }
 
 export function entryOf(r: RouteSpec): Entry {
@@ -50,6 +61,7 @@ export function entryOf(r: RouteSpec): Entry {
     vip: r.prefix.text,
     next_hop: r.nextHop === "self" ? "self" : r.nextHop.text,
     ...(r.pathId !== undefined && r.pathId !== null ? { path_id: r.pathId } : {}),
+    ...(r.neighbors?.length ? { neighbors: r.neighbors.map((n) => n.text) } : {}),
   };
 }
 

@@ -259,7 +259,7 @@ export class Announcer implements AnnouncerView {
     // No app names it: withdrawn if a predecessor announced it (after the sweep).
     if (entries.length === 0) return this.ledger.orphanWithdraw(prefix);
     if (!entries.every((e) => e.state.name === "DOWN" || e.state.name === "DISABLED")) return null;
-    return this.ledger.inheritedWithdraw(prefix) ?? firstWithdraw(prefix, this.cfg.nextHop);
+    return this.ledger.inheritedWithdraw(prefix) ?? firstWithdraw(prefix, this.cfg.nextHop, entries.map(view));
   }
 
   private apply(c: Change): void {
@@ -275,7 +275,10 @@ export class Announcer implements AnnouncerView {
       this.deps.loopback?.remove(c.prefix);
     }
     this.ledger.decided(c, c.kind === "announce" ? c.route.route : was?.route);
-    this.deps.log.info(c.kind, { vip: key, command: c.line });
+    const retract = c.kind === "announce" ? c.retract : undefined;
+    this.deps.log.info(c.kind, { vip: key, command: c.line, ...(retract ? { retract } : {}) });
+    // Neighbors or the path id it leaves, first (its own key: the announce must not replace it).
+    if (retract) this.link.send(`${key} retract`, retract);
     this.link.send(key, c.line);
     if (c.kind === "withdraw" || !was) for (const o of this.observers) o.routed?.(c.prefix, c.kind === "announce");
   }

@@ -23,6 +23,7 @@ import { checkSchema } from "./check-schema.js";
 import { natListSchema } from "./nat-rules.js";
 import { degradeSchema } from "./degraded.js";
 import { hookSchema } from "./hooks.js";
+import { attributeShape } from "./route-attributes.js";
 
 const count = (what: string) =>
   z
@@ -50,6 +51,8 @@ const overrideShape = {
   on_down: degradeSchema.optional(),
   on_disabled: degradeSchema.optional(),
   execute: hookSchema.optional(),
+  // large/extended communities, origin, as_path, path_id, neighbors (route-attributes.ts).
+  ...attributeShape,
 };
 
 /** One app, as in `apps:` (and, later, the body of PUT /v1/apps/{name}). */

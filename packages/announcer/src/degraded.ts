@@ -21,6 +21,14 @@ export interface Degrade {
   /** ASNs put in front of the AS path (a count is resolved with local_as). */
   readonly asPathPrepend: readonly number[];
   readonly communities: readonly Community[];
+  /**
+   * A prepend given as a count: local_as, kept after it when the route has
+   * no AS path of its own. ExaBGP sends an AS path it is given as it is, and
+   * puts its own AS in an empty one only towards eBGP peers: so that a count
+   * of N makes the route N hops longer than the usual [local_as], the path
+   * becomes [local_as × (N + 1)].
+   */
+  readonly ownAs?: number | null;
 }
 
 /** `on_down` / `on_disabled` as written: `withdraw`, or the de-preferred route's attributes. */
@@ -71,11 +79,13 @@ export function resolveDegrade(d: DegradeInput | undefined, inherited: Degrade |
   if (d === undefined) return inherited;
   if (d === "withdraw") return null;
   let asPathPrepend: number[] = [];
+  let ownAs: number | null = null;
   if (typeof d.as_path_prepend === "number") {
     if (localAs === null) return "as_path_prepend: a count needs local_as (the AS ExaBGP speaks as), or give the AS numbers, e.g. [65000, 65000]";
     asPathPrepend = Array.from({ length: d.as_path_prepend }, () => localAs);
+    ownAs = localAs;
   } else if (d.as_path_prepend) asPathPrepend = [...d.as_path_prepend];
-  return { med: d.med ?? null, asPathPrepend, communities: d.communities ?? [] };
+  return { med: d.med ?? null, asPathPrepend, communities: d.communities ?? [], ownAs };
 }
 
 /**
@@ -85,12 +95,18 @@ export function resolveDegrade(d: DegradeInput | undefined, inherited: Degrade |
  */
 export function mergeDegrades(list: readonly Degrade[]): Degrade {
   let med: number | null = null;
-  let prepend: readonly number[] | null = null;
+  let prepend: Degrade | null = null;
   for (const d of list) {
     if (d.med !== null) med = med === null ? d.med : Math.min(med, d.med);
-    if (prepend === null || shorterPath(d.asPathPrepend, prepend)) prepend = d.asPathPrepend;
+    if (prepend === null || shorterPath(d.asPathPrepend, prepend.asPathPrepend)) prepend = d;
   }
-  return { med, asPathPrepend: prepend ?? [], communities: list.flatMap((d) => d.communities) };
+  return { med, asPathPrepend: prepend?.asPathPrepend ?? [], communities: list.flatMap((d) => d.communities), ownAs: prepend?.ownAs ?? null };
+}
+
+/** A de-preferred route's AS path: the prepend, then the route's own (or, for a count, local_as where it has none). */
+export function degradedPath(d: Degrade, asPath: readonly number[]): number[] {
+  if (d.asPathPrepend.length === 0) return [...asPath];
+  return [...d.asPathPrepend, ...(asPath.length > 0 ? asPath : d.ownAs ? [d.ownAs] : [])];
 }
 
 function shorterPath(a: readonly number[], b: readonly number[]): boolean {

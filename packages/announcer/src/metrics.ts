@@ -4,7 +4,7 @@
 // numbers elsewhere (the ExaBGP link's) are set at each scrape.
 
 import type { Counter, Gauge, Labels } from "@exacast/core";
-import { LATENCY_BUCKETS, MetricsRegistry } from "@exacast/core";
+import { LATENCY_BUCKETS, MetricsRegistry, commandVerb } from "@exacast/core";
 import type { AppCheckResult } from "./checks/index.js";
 import type { AppSource } from "./model.js";
 import { APP_SOURCES } from "./model.js";
@@ -88,7 +88,8 @@ export class AnnouncerMetrics {
 
   /** Lines written to ExaBGP. */
   wrote(lines: readonly string[]): void {
-    for (const l of lines) this.commands.inc({ command: l.startsWith("announce ") ? "announce" : l.startsWith("withdraw ") ? "withdraw" : "other" });
+    // Either API's form, to every neighbor or to chosen ones.
+    for (const l of lines) this.commands.inc({ command: commandVerb(l) ?? "other" });
   }
 
   request(route: string, code: number): void {

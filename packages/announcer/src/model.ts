@@ -8,6 +8,7 @@ import type { CheckSpec } from "./checks/index.js";
 import type { NatEntry } from "./nat-rules.js";
 import type { Degrade } from "./degraded.js";
 import type { HookSpec } from "./hooks.js";
+import type { RouteAttributes } from "./route-attributes.js";
 
 export interface Timers {
   readonly interval: number;
@@ -46,6 +47,8 @@ export interface AppSpec {
   readonly onDisabled?: Degrade | null;
   /** Run on every state change (null: none). */
   readonly execute?: HookSpec | null;
+  /** Large/extended communities, origin, AS path, path id, neighbors (absent: none). */
+  readonly attributes?: RouteAttributes;
 }
 
 /** What apps inherit and what every announcement needs. */
@@ -62,4 +65,5 @@ export interface Globals {
   readonly onDown?: Degrade | null;
   readonly onDisabled?: Degrade | null;
   readonly execute?: HookSpec | null;
+  readonly attributes?: RouteAttributes;
 }

@@ -9,12 +9,16 @@
 // highest LOCAL_PREF) wins, so the result does not depend on app order.
 // With no app serving, apps whose DOWN or DISABLED keeps announcing
 // (degraded.ts) hold the VIP de-preferred, without service communities.
+// The other attributes (route-attributes.ts) merge the same way; a route
+// that moves to other neighbors or another path id takes back the old one.
 
-import type { Community, NextHop, Prefix } from "@exacast/core";
+import type { Community, IpAddress, NextHop, Prefix } from "@exacast/core";
 import { GRACEFUL_SHUTDOWN, buildAnnounce, buildWithdraw, compareCommunities, comparePrefixes } from "@exacast/core";
 import type { Degrade } from "./degraded.js";
-import { mergeDegrades } from "./degraded.js";
+import { degradedPath, mergeDegrades } from "./degraded.js";
 import type { NextHopConfig } from "./model.js";
+import type { RouteAttributes } from "./route-attributes.js";
+import { NO_ATTRIBUTES, mergeAttributes } from "./route-attributes.js";
 
 /** What the planner needs of an app. */
 export interface AppView {
@@ -27,6 +31,7 @@ export interface AppView {
   readonly serving: boolean;
   /** Not serving, and its settled state (DOWN, DISABLED) keeps announcing de-preferred. */
   readonly degraded?: Degrade | null;
+  readonly attributes?: RouteAttributes;
 }
 
 export interface PlanOptions {
@@ -43,8 +48,11 @@ export interface Route {
   readonly localPref: number | null;
   /** Announced de-preferred (no app on it serving): on_down / on_disabled. */
   readonly degraded?: boolean;
-  /** ASNs of the AS path, as ExaBGP is told (a degraded route's prepend first). */
-  readonly asPath?: readonly number[];
+  /** The rest (a degraded route's AS path starts with its prepend); absent: none. */
+  readonly attributes?: RouteAttributes;
+  /** attributes' path id and neighbors again: the route's identity, as a RouteSpec has it (what the ledger keeps). */
+  readonly pathId?: number | null;
+  readonly neighbors?: readonly IpAddress[];
 }
 
 /** A route as sent: the command that announced it and how to take it back. */
@@ -57,7 +65,14 @@ export interface SentRoute {
 }
 
 export type Change =
-  | { readonly kind: "announce"; readonly prefix: Prefix; readonly line: string; readonly route: SentRoute }
+  | {
+      readonly kind: "announce";
+      readonly prefix: Prefix;
+      readonly line: string;
+      readonly route: SentRoute;
+      /** Sent first: takes the route back from neighbors or a path id it leaves. */
+      readonly retract?: string;
+    }
   | { readonly kind: "withdraw"; readonly prefix: Prefix; readonly line: string };
 
 export function nextHopFor(cfg: NextHopConfig, family: 4 | 6): NextHop | null {
@@ -72,13 +87,17 @@ export function planVip(prefix: Prefix, apps: Iterable<AppView>, opts: PlanOptio
   const nextHop = nextHopFor(opts.nextHop, prefix.family);
   if (nextHop === null) return null;
   const serving = on.filter((a) => a.serving);
-  if (serving.length > 0) return withDrain({ prefix, nextHop, ...merged(serving), communities: serviceCommunities(serving, opts.communityAsn) }, opts);
+  const attributes = (apps: readonly AppView[]) => mergeAttributes(apps.map((a) => a.attributes ?? NO_ATTRIBUTES));
+  if (serving.length > 0) {
+    return withDrain({ prefix, nextHop, ...merged(serving), communities: serviceCommunities(serving, opts.communityAsn), attributes: attributes(serving) }, opts);
+  }
   const degraded = on.filter((a) => a.degraded);
   if (degraded.length === 0) return null;
   const d = mergeDegrades(degraded.map((a) => a.degraded!));
   const base = merged(degraded);
   const extra = uniqueSorted([...degraded.flatMap((a) => a.communities), ...d.communities]);
-  return withDrain({ prefix, nextHop, ...base, med: d.med ?? base.med, communities: extra, degraded: true, ...(d.asPathPrepend.length ? { asPath: d.asPathPrepend } : {}) }, opts);
+  const attrs = attributes(degraded);
+  return withDrain({ prefix, nextHop, ...base, med: d.med ?? base.med, communities: extra, degraded: true, attributes: { ...attrs, asPath: degradedPath(d, attrs.asPath) } }, opts);
 }
 
 /** MED and LOCAL_PREF of the apps holding a VIP: the most preferred any of them asks for. */
@@ -108,15 +127,19 @@ function uniqueSorted(list: readonly Community[]): Community[] {
 }
 
 function withDrain(r: Route, opts: PlanOptions): Route {
+  const x = r.attributes ?? NO_ATTRIBUTES;
+  const route = { ...r, pathId: x.pathId, neighbors: x.neighbors };
   return opts.draining && !r.communities.some((c) => c[0] === GRACEFUL_SHUTDOWN[0] && c[1] === GRACEFUL_SHUTDOWN[1])
-    ? { ...r, communities: [...r.communities, GRACEFUL_SHUTDOWN] }
-    : r;
+    ? { ...route, communities: [...r.communities, GRACEFUL_SHUTDOWN] }
+    : route;
 }
 
 /** The commands of a route; null only if a value escaped validation (a bug, logged by the caller). */
 export function sentRouteOf(route: Route): SentRoute | null {
-  const a = buildAnnounce(route);
-  const w = buildWithdraw({ prefix: route.prefix, nextHop: route.nextHop });
+  const x = route.attributes ?? NO_ATTRIBUTES;
+  const target = { prefix: route.prefix, nextHop: route.nextHop, pathId: x.pathId, neighbors: x.neighbors };
+  const a = buildAnnounce({ ...route, ...x, ...target });
+  const w = buildWithdraw(target);
   if (!a.ok || !w.ok) return null;
   return { prefix: route.prefix, announce: a.value, withdraw: w.value, route };
 }
@@ -127,7 +150,26 @@ export function diffVip(sent: SentRoute | undefined, desired: Route | null): Cha
   const route = sentRouteOf(desired);
   if (route === null) throw new Error(`refusing to announce ${desired.prefix.text}: a value escaped validation`);
   if (sent && sent.announce === route.announce) return null;
-  return { kind: "announce", prefix: desired.prefix, line: route.announce, route };
+  const retract = sent ? retraction(sent, desired) : null;
+  return { kind: "announce", prefix: desired.prefix, line: route.announce, route, ...(retract ? { retract } : {}) };
+}
+
+/**
+ * The withdraw a route needs before it is announced anew, or null. Another
+ * path id is another route (ADD-PATH): the old one is withdrawn. Neighbors
+ * left out are told to withdraw it; from "every neighbor" to chosen ones,
+ * every neighbor is (ExaBGP's neighbors are not known here).
+ */
+export function retraction(sent: SentRoute, desired: Route): string | null {
+  const was = sent.route.attributes ?? NO_ATTRIBUTES;
+  const now = desired.attributes ?? NO_ATTRIBUTES;
+  if (was.pathId !== now.pathId || (was.neighbors.length === 0 && now.neighbors.length > 0)) return sent.withdraw;
+  if (now.neighbors.length === 0) return null;
+  const kept = new Set(now.neighbors.map((n) => n.text));
+  const left = was.neighbors.filter((n) => !kept.has(n.text));
+  if (left.length === 0) return null;
+  const w = buildWithdraw({ prefix: sent.prefix, nextHop: sent.route.nextHop, pathId: was.pathId, neighbors: left });
+  return w.ok ? w.value : sent.withdraw;
 }
 
 /**
@@ -135,11 +177,13 @@ export function diffVip(sent: SentRoute | undefined, desired: Route | null): Cha
  * start. ExaBGP keeps the routes of a process that died and restarts it; the
  * new process must take back a VIP whose apps are now down, though it never
  * announced it itself (ExaBGP answers `done` even when it holds no such route).
+ * `apps` (those naming it) give the path id and neighbors it was sent with.
  */
-export function firstWithdraw(prefix: Prefix, nextHop: NextHopConfig): Change | null {
+export function firstWithdraw(prefix: Prefix, nextHop: NextHopConfig, apps: readonly AppView[] = []): Change | null {
   const nh = nextHopFor(nextHop, prefix.family);
   if (nh === null) return null;
-  const w = buildWithdraw({ prefix, nextHop: nh });
+  const x = apps.length ? mergeAttributes(apps.map((a) => a.attributes ?? NO_ATTRIBUTES)) : NO_ATTRIBUTES;
+  const w = buildWithdraw({ prefix, nextHop: nh, pathId: x.pathId, neighbors: x.neighbors });
   return w.ok ? { kind: "withdraw", prefix, line: w.value } : null;
 }
 

@@ -65,3 +65,43 @@ export const isGracefulShutdown = (c: Community): boolean => c[0] === 65535 && c
 export function compareCommunities(a: Community, b: Community): number {
   return a[0] - b[0] || a[1] - b[1];
 }
+
+/**
+ * An extended (RFC 4360) route target or route origin of a 2-byte AS number,
+ * in ExaBGP's text form `target:<asn>:<n>` / `origin:<asn>:<n>`. The other
+ * layouts are refused: ExaBGP puts them on the wire differently by version
+ * (seen in GoBGP: 4.2 sends an IPv4 address as an AS number; 6 sends a
+ * 4-byte AS number as an IPv4 address), so the route would carry another
+ * community than the one written.
+ */
+export interface ExtendedCommunity {
+  readonly type: "target" | "origin";
+  /** A 2-byte AS number. */
+  readonly global: number;
+  /** 0..4294967295. */
+  readonly local: number;
+}
+
+export function parseExtendedCommunity(s: string): Result<ExtendedCommunity> {
+  const bad = err(`invalid extended community ${JSON.stringify(typeof s === "string" ? s.slice(0, 80) : s)}: expected target:<asn>:<n> or origin:<asn>:<n>`);
+  if (typeof s !== "string") return bad;
+  const m = /^(target|origin):([^:]+):([^:]+)$/.exec(s);
+  if (!m) return bad;
+  const why = "ExaBGP 4.2 and 6 encode it differently, so the route would carry another community";
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(m[2]!)) return err(`invalid extended community ${JSON.stringify(s)}: an IPv4 address before the value is not supported (${why})`);
+  if (!U32.test(m[2]!) || !U32.test(m[3]!)) return bad;
+  const global = Number(m[2]);
+  const local = Number(m[3]);
+  if (!isU32(global) || !isU32(local)) return bad;
+  if (!isU16(global)) return err(`invalid extended community ${JSON.stringify(s)}: a 4-byte AS number is not supported (${why}); use a 2-byte one`);
+  return ok({ type: m[1] as "target" | "origin", global, local });
+}
+
+export const formatExtendedCommunity = (c: ExtendedCommunity): string => `${c.type}:${c.global}:${c.local}`;
+
+/** Extended communities in the order of their text (to sort and deduplicate). */
+export function compareExtendedCommunities(a: ExtendedCommunity, b: ExtendedCommunity): number {
+  const x = formatExtendedCommunity(a);
+  const y = formatExtendedCommunity(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
