@@ -55,8 +55,15 @@ With http: in the config it serves the registration API (PUT/DELETE
 services tagged "exacast" (exacast_vip=, exacast_port=, exacast_check= tags)
 or GoCast's "enable_gocast" (gocast_vip=, gocast_monitor=, gocast_nat= …).
 
+Moving over from ExaBGP's healthcheck: on_down/on_disabled keep a DOWN or
+DISABLED app's VIP announced de-preferred; execute runs a command on every
+state change; manage_loopback: announced|always; large_communities,
+extended_communities, origin, as_path, path_id, neighbors (see README).
+
 Signals: SIGTERM/SIGINT withdraw every VIP (after drain_time) and exit 0;
-SIGUSR1 logs counters and check latency.
+SIGHUP reloads the config file (unchanged apps keep their routes); SIGUSR2
+(or POST /v1/checks) runs every check now; SIGUSR1 logs counters and check
+latency.
 `;
 
 export async function main(argv: string[]): Promise<void> {

@@ -9,7 +9,7 @@
 // - Apps gone from the file are removed (their VIPs withdrawn); new ones start.
 // - community_asn, next_hop, drain_time apply at once (every VIP re-planned).
 // - Keys that need sockets, watchers or ExaBGP's side changed (http, consul,
-//   ack, manage_loopback, …) keep their old values, logged: restart for those.
+//   ack, exabgp_api, manage_loopback, …) keep their old values, logged: restart for those.
 // - A file that does not load is refused with every problem logged; the old
 //   config keeps running.
 // Apps from HTTP and Consul are not touched.
@@ -22,6 +22,7 @@ import type { AppSpec } from "./model.js";
 /** The keys a reload cannot change, by the config field holding each. */
 const RESTART_KEYS: readonly (readonly [keyof AnnouncerConfig, string])[] = [
   ["ack", "ack"],
+  ["exabgpApi", "exabgp_api"],
   ["manageLoopback", "manage_loopback"],
   ["loopbackLabel", "loopback_label"],
   ["drainFile", "drain_file"],

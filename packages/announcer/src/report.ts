@@ -4,12 +4,19 @@
 import { formatCommunity, formatDuration } from "@exacast/core";
 import { describeCheck } from "./checks/index.js";
 import type { AnnouncerConfig } from "./config.js";
+import type { Degrade } from "./degraded.js";
 import type { NextHopConfig, Timers } from "./model.js";
 import { planAll, sentRouteOf } from "./planner.js";
 
 const timers = (t: Timers) =>
   `interval ${formatDuration(t.interval)}, fast_interval ${formatDuration(t.fastInterval)}, timeout ${formatDuration(t.timeout)}, ` +
   `rise ${t.rise}, fall ${t.fall}, splay ${formatDuration(t.splay)}`;
+
+const degrade = (d: Degrade | null | undefined) =>
+  d
+    ? `announced de-preferred${d.med !== null ? `, med ${d.med}` : ""}${d.asPathPrepend.length ? `, prepend ${d.asPathPrepend.join(" ")}` : ""}` +
+      `${d.communities.length ? `, communities ${d.communities.map(formatCommunity).join(" ")}` : ""}`
+    : "withdrawn";
 
 const nextHop = (n: NextHopConfig) => (n === "self" ? "self" : [n.v4?.text, n.v6?.text].filter(Boolean).join(" "));
 
@@ -18,7 +25,7 @@ export function formatCheckReport(cfg: AnnouncerConfig): string {
   const out = [
     `${cfg.file}: valid, ${cfg.apps.length} app${cfg.apps.length === 1 ? "" : "s"}, ${vips.size} VIP${vips.size === 1 ? "" : "s"}`,
     `next_hop ${nextHop(cfg.nextHop)}, community_asn ${cfg.communityAsn}, ack ${cfg.ack}, ` +
-      `drain_file ${cfg.drainFile ?? "none"}, drain_time ${formatDuration(cfg.drainTime)}, manage_loopback ${cfg.manageLoopback}`,
+      `drain_file ${cfg.drainFile ?? "none"}, drain_time ${formatDuration(cfg.drainTime)}, manage_loopback ${cfg.manageLoopback}${cfg.loopbackLabel ? ` (label lo:${cfg.loopbackLabel})` : ""}`,
   ];
   const h = cfg.http;
   if (h) {
@@ -49,6 +56,9 @@ export function formatCheckReport(cfg: AnnouncerConfig): string {
     ].filter(Boolean);
     if (attrs.length) out.push(`  route     ${attrs.join(", ")}`);
     if (a.nat?.length) out.push(`  nat       ${a.nat.map((e) => `${e.protocol} <vip>:${e.port} -> local ${e.toPort}`).join(", ")} (${cfg.natBackend})`);
+    if (a.onDown || a.onDisabled) out.push(`  down      ${degrade(a.onDown)}; disabled: ${degrade(a.onDisabled)}`);
+    const x = a.execute;
+    if (x) out.push(`  execute   ${typeof x.command === "string" ? `(shell) ${JSON.stringify(x.command)}` : JSON.stringify(x.command)}, timeout ${formatDuration(x.timeout)}`);
   }
   const all = planAll(
     cfg.apps.map((a) => ({ ...a, serving: true })),

@@ -8,8 +8,9 @@ import { FakeClock } from "@exacast/runtime";
 import { Announcer } from "../src/announcer.js";
 import type { AppCheckResult } from "../src/checks/index.js";
 import { loadAnnouncerConfig } from "../src/config.js";
+import { formatCheckReport } from "../src/report.js";
 import type { Degrade } from "../src/degraded.js";
-import { degradeNow, mergeDegrades } from "../src/degraded.js";
+import { degradeNow, degradedPath, mergeDegrades } from "../src/degraded.js";
 import type { AppView, PlanOptions } from "../src/planner.js";
 import { planVip, sentRouteOf } from "../src/planner.js";
 
@@ -42,10 +43,19 @@ describe("on_down / on_disabled in the config", () => {
     );
     if (!r.ok) throw new Error(r.error.join("\n"));
     const [a, b] = r.value.apps;
-    expect(a!.onDown).toEqual({ med: 1000, asPathPrepend: [65000, 65000], communities: [[65535, 0]] });
+    expect(a!.onDown).toEqual({ med: 1000, asPathPrepend: [65000, 65000], communities: [[65535, 0]], ownAs: 65000 });
     expect(a!.onDisabled).toBeNull();
     expect(b!.onDown).toBeNull();
-    expect(b!.onDisabled).toEqual({ med: 500, asPathPrepend: [65001], communities: [] });
+    expect(b!.onDisabled).toEqual({ med: 500, asPathPrepend: [65001], communities: [], ownAs: null });
+  });
+
+  it("`check` prints what DOWN and DISABLED announce, and the hook", () => {
+    const r = load("local_as: 65000\nmanage_loopback: always\nloopback_label: exacast\napps:\n  - { name: a, vip: 10.0.0.1/32, on_down: { med: 1000, as_path_prepend: 1, communities: ['65535:0'] }, execute: [/bin/hook] }");
+    if (!r.ok) throw new Error(r.error.join("\n"));
+    const text = formatCheckReport(r.value);
+    expect(text).toContain("manage_loopback always (label lo:exacast)");
+    expect(text).toContain("  down      announced de-preferred, med 1000, prepend 65000, communities 65535:0; disabled: withdrawn");
+    expect(text).toContain('  execute   ["/bin/hook"], timeout 30s');
   });
 
   it("refuses what it cannot announce, naming the key", () => {
@@ -89,8 +99,16 @@ describe("planner: a VIP no app serves, held de-preferred", () => {
   it("several apps: the least de-preferred route, whatever their order", () => {
     const a: Degrade = { med: 1000, asPathPrepend: [65000, 65000], communities: [[65000, 1]] };
     const b: Degrade = { med: 500, asPathPrepend: [65000, 65000, 65000], communities: [[65000, 2]] };
-    expect(mergeDegrades([a, b])).toEqual({ med: 500, asPathPrepend: [65000, 65000], communities: [[65000, 1], [65000, 2]] });
+    expect(mergeDegrades([a, b])).toEqual({ med: 500, asPathPrepend: [65000, 65000], communities: [[65000, 1], [65000, 2]], ownAs: null });
     expect(mergeDegrades([b, a])).toMatchObject({ med: 500, asPathPrepend: [65000, 65000] });
+  });
+
+  it("a prepend count keeps local_as where the route has no AS path (ExaBGP sends a given path as it is)", () => {
+    const count: Degrade = { med: null, asPathPrepend: [65000, 65000], communities: [], ownAs: 65000 };
+    expect(degradedPath(count, [])).toEqual([65000, 65000, 65000]);
+    expect(degradedPath(count, [65000, 65010])).toEqual([65000, 65000, 65000, 65010]);
+    expect(degradedPath({ ...count, ownAs: null }, [])).toEqual([65000, 65000]);
+    expect(degradedPath({ ...count, asPathPrepend: [] }, [65010])).toEqual([65010]);
   });
 
   it("the policy follows the settled state: DOWN → on_down, DISABLED → on_disabled, UP or none → none", () => {
