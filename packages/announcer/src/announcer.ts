@@ -111,10 +111,7 @@ export class Announcer implements AnnouncerView {
       if (ev.kind === "removed") this.scheduler.stop(ev.entry.spec.name);
       if (ev.kind === "replaced") this.markDirty(ev.previous.vips);
       // A reload changed its checks: they start again now, from INIT.
-      if (ev.kind === "replaced" && ev.restarted) {
-        this.scheduler.start(ev.entry);
-        this.scheduler.poke(ev.entry.spec.name);
-      }
+      if (ev.kind === "replaced" && ev.restarted) this.scheduler.restart(ev.entry);
       if (ev.kind !== "added") this.markDirty(ev.entry.spec.vips);
       if (ev.kind !== "replaced") deps.log.info(ev.kind === "added" ? "app_added" : "app_removed", { app: ev.entry.spec.name, source: ev.entry.spec.source });
     });
@@ -201,9 +198,7 @@ export class Announcer implements AnnouncerView {
   /** A reloaded config's settings (community_asn, next_hop, drain_time): every VIP is planned again. */
   reconfigure(s: Pick<AnnouncerSettings, "communityAsn" | "nextHop" | "drainTime">): void {
     this.cfg = { ...this.cfg, communityAsn: s.communityAsn, nextHop: s.nextHop, drainTime: s.drainTime };
-    const vips = [...this.sent.values()].map((r) => r.prefix);
-    for (const e of this.registry.entries()) vips.push(...e.spec.vips);
-    this.replan(vips);
+    this.replan([...[...this.sent.values()].map((r) => r.prefix), ...[...this.registry.entries()].flatMap((e) => e.spec.vips)]);
   }
 
   private onResult(e: AppEntry, r: AppCheckResult, s: Step, prev: AppEntry["state"]): void {

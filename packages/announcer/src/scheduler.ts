@@ -58,6 +58,12 @@ export class Scheduler {
     this.arm(slot, at, at - now);
   }
 
+  /** Start again from a fresh slot, checking at once (a reload changed the app's checks). */
+  restart(entry: AppEntry): void {
+    this.start(entry);
+    this.poke(entry.spec.name);
+  }
+
   stop(name: string): void {
     const slot = this.slots.get(name);
     if (!slot) return;

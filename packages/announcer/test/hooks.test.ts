@@ -7,7 +7,9 @@ import type { ProcessOutcome, RunOptions } from "@exacast/runtime";
 import { FakeClock } from "@exacast/runtime";
 import { Announcer } from "../src/announcer.js";
 import type { AppCheckResult } from "../src/checks/index.js";
+import { validateApp } from "../src/app-request.js";
 import { loadAnnouncerConfig } from "../src/config.js";
+import { DEFAULT_TIMERS } from "../src/model.js";
 import type { HookEvent } from "../src/hooks.js";
 import { HookRunner, MAX_WAITING, hookEnv, hookObserver } from "../src/hooks.js";
 
@@ -37,6 +39,16 @@ describe("execute: config", () => {
       { command: "logger $EXACAST_STATE", shell: true, timeout: 2000 },
       null,
     ]);
+  });
+
+  it("refused over HTTP unless allow_exec (a hook runs commands on the host); the file's default is inherited", () => {
+    const globals = { communityAsn: 12345, nextHop: "self" as const, timers: DEFAULT_TIMERS, communities: [], med: null, localPref: null, execute: SPEC };
+    const http = (exec: boolean) => ({ globals, baseDir: "/t", rules: { consul: false, exec, execRefused: "exec is refused over HTTP" } });
+    const refused = validateApp("web", { vip: "10.0.0.1/32", execute: ["/bin/evil"] }, "http", http(false));
+    expect(refused.ok ? [] : refused.error).toEqual(["execute: exec is refused over HTTP"]);
+    expect(validateApp("web", { vip: "10.0.0.1/32", execute: ["/bin/ok"] }, "http", http(true)).ok).toBe(true);
+    const inherited = validateApp("web", { vip: "10.0.0.1/32" }, "http", http(false));
+    expect(inherited.ok && inherited.value.spec.execute).toEqual(SPEC);
   });
 
   it("a string without shell: true is refused, with the reason", () => {
