@@ -245,6 +245,6 @@ apps:
 describe("the shipped example", () => {
   it("examples/announcer.yaml is valid", async () => {
     const r = loadAnnouncerConfig(announcerYaml, "examples/announcer.yaml");
-    expect(r.ok ? r.value.apps.map((a) => a.name) : r.error).toEqual(["web", "api", "dns"]);
+    expect(r.ok ? r.value.apps.map((a) => a.name) : r.error).toEqual(["web", "api", "dns", "resolver"]);
   });
 });
