@@ -9,20 +9,18 @@
 // checkNow, and what it observes. What ExaBGP may hold from it is kept on
 // disk for the process ExaBGP starts after this one (announced-ledger.ts).
 
-import type { Logger, Prefix, RouteSpec } from "@exacast/core";
+import type { Prefix, RouteSpec } from "@exacast/core";
 import { comparePrefixes } from "@exacast/core";
-import type { Clock } from "@exacast/runtime";
 import type { AppCheckResult } from "./checks/index.js";
 import { degradeNow } from "./degraded.js";
-import type { AppSpec, Globals } from "./model.js";
+import type { AnnouncerDeps, AnnouncerSettings, AnnouncerStats, ShutdownReason } from "./announcer-deps.js";
+import type { AppSpec } from "./model.js";
 import type { Step } from "./fsm.js";
 import { classifyLine } from "./channel.js";
 import { LatencySketch } from "./latency.js";
-import type { LedgerStore } from "./announced-ledger.js";
 import { AnnouncedLedger, NO_LEDGER_STORE } from "./announced-ledger.js";
 import type { AnnouncerObserver, AnnouncerSnapshot, AnnouncerView } from "./announcer-view.js";
 import { ExaBgpLink } from "./link.js";
-import type { Loopback } from "./loopback.js";
 import type { AppView, Change, SentRoute } from "./planner.js";
 import { diffVip, firstWithdraw, planVip } from "./planner.js";
 import type { AppEntry } from "./registry.js";
@@ -35,36 +33,8 @@ export { ACK_TIMEOUT_MS } from "./link.js";
 /** At exit, how long to wait for ExaBGP to answer the withdrawals. */
 export const EXIT_WAIT_MS = 5000;
 
-export type ShutdownReason = "exabgp" | "eof" | "stdout" | "SIGTERM" | "SIGINT";
-
-export interface AnnouncerDeps {
-  readonly clock: Clock;
-  readonly random: () => number;
-  readonly log: Logger;
-  /** Write lines to ExaBGP (stdout), in order, flushed. */
-  readonly write: (lines: readonly string[]) => void;
-  readonly check: (entry: AppEntry) => Promise<AppCheckResult>;
-  readonly loopback: Loopback | null;
-  /** Kill what checks still run (exec process groups) at exit. */
-  readonly stopChecks?: () => void;
-  /** Where what ExaBGP may hold from us is kept for the next process (announced_file). */
-  readonly announced?: LedgerStore;
-  readonly exit: (code: number) => void;
-}
-
-export interface AnnouncerSettings extends Pick<Globals, "communityAsn" | "nextHop"> {
-  /** Wait for ExaBGP's `done` before the next command. */
-  readonly ack: boolean;
-  /** At SIGTERM/SIGINT, announce every VIP draining this long before withdrawing. */
-  readonly drainTime: number;
-  /** Which ExaBGP API to speak (exabgp_api); default auto: learnt from ExaBGP. */
-  readonly exabgpApi?: "auto" | 4 | 6;
-}
-
-export interface AnnouncerStats {
-  checks: number;
-  resends: number;
-}
+// What it is given and how it is set up: announcer-deps.ts.
+export type { AnnouncerDeps, AnnouncerSettings, AnnouncerStats, ShutdownReason } from "./announcer-deps.js";
 
 const view = (e: AppEntry): AppView => ({ ...e.spec, serving: e.state.serving, degraded: degradeNow(e.spec, e.state) });
 
