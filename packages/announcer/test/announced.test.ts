@@ -3,11 +3,11 @@
 
 import { describe, expect, it } from "vitest";
 import type { RouteSpec } from "@exacast/core";
-import { createLogger, parseAddress, parsePrefix } from "@exacast/core";
+import { buildWithdraw, createLogger, parseAddress, parsePrefix } from "@exacast/core";
 import type { ReplaceOptions, ReplaceOutcome } from "@exacast/runtime";
 import { FakeClock, MemoryFiles } from "@exacast/runtime";
 import { Announcer } from "../src/announcer.js";
-import { AnnouncedStore, routeOfEntry } from "../src/announced-store.js";
+import { AnnouncedStore, entryOf, routeOfEntry } from "../src/announced-store.js";
 import type { AppCheckResult } from "../src/checks/index.js";
 import { loadAnnouncerConfig } from "../src/config.js";
 
@@ -208,6 +208,11 @@ describe("announced_file: reading it back", () => {
     expect(routeOfEntry({ vip: "10.0.0.1/32 next-hop self\nannounce", next_hop: "self" })).toMatch(/^vip: /);
     expect(routeOfEntry({ vip: "10.0.0.1/32", next_hop: "self community [1:1]" })).toMatch(/^next_hop: /);
     expect(routeOfEntry({ vip: "10.0.0.1/32", next_hop: "self", path_id: -1 })).toMatch(/^path_id: /);
+    // A VIP announced to chosen neighbors is withdrawn from those (buildWithdraw re-checks them).
+    const chosen = routeOfEntry({ vip: "10.0.0.1/32", next_hop: "self", neighbors: ["192.0.2.1", "2001:db8::1"] });
+    expect(typeof chosen !== "string" && buildWithdraw(chosen)).toEqual({ ok: true, value: "neighbor 192.0.2.1 , neighbor 2001:db8::1 withdraw route 10.0.0.1/32 next-hop self" });
+    expect(typeof chosen !== "string" && routeOfEntry(entryOf(chosen))).toEqual(chosen);
+    expect(routeOfEntry({ vip: "10.0.0.1/32", next_hop: "self", neighbors: ["192.0.2.1 announce route 6.6.6.6/32 next-hop self"] })).toMatch(/^neighbors: /);
     const clock = new FakeClock();
     const logs: Record<string, unknown>[] = [];
     const log = createLogger({ program: "t", level: "debug", format: "json", write: (l) => void logs.push(JSON.parse(l) as Record<string, unknown>) });
