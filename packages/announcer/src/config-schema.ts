@@ -2,8 +2,9 @@
 // that can reach ExaBGP's stdin (prefixes, addresses, communities, integers)
 // goes through a core schema that turns it into a validated value.
 
-import type { IpAddress } from "@exacast/core";
+import type { HostPort, IpAddress } from "@exacast/core";
 import {
+  DEFAULT_COMMUNITY_ASN,
   communityAsnSchema,
   communitySchema,
   durationSchema,
@@ -100,14 +101,19 @@ const nextHopSchema = z.unknown().transform((v, ctx): "self" | IpAddress[] => {
 
 const fileSchema = z.string().min(1).max(4096).refine((s) => !s.includes("\0"), "NUL byte in path");
 
+/** Defaults of the `http:` and `consul:` blocks (exported for status and the environment fallbacks). */
+export const HTTP_DEFAULT_LISTEN: HostPort = { host: "127.0.0.1", port: 9179 };
+export const CONSUL_DEFAULTS = { address: "127.0.0.1:8500", tag: "exacast", interval: 1000, wait: 30_000, hold: 30_000 } as const;
+
 /** `http:` — the registration API, /metrics and /status. */
 export const httpConfigSchema = z.strictObject({
-  listen: hostPortSchema.optional(),
-  token: tokenSchema.nullable().optional(),
+  listen: hostPortSchema.default(HTTP_DEFAULT_LISTEN),
+  token: tokenSchema.nullable().default(null),
+  // Unset: a file in state_dir; null: none (so not a default here).
   state_file: fileSchema.nullable().optional(),
-  allow_exec: z.boolean().optional(),
+  allow_exec: z.boolean().default(false),
   /** GoCast's cleanup_timer: an HTTP app withdrawn this long is dropped. */
-  cleanup_after: durationSchema.refine((v) => v >= 1000, "cleanup_after must be at least 1s").nullable().optional(),
+  cleanup_after: durationSchema.refine((v) => v >= 1000, "cleanup_after must be at least 1s").nullable().default(null),
 });
 
 /** Where the Consul agent is: `host:port` or `http(s)://host:port` (as CONSUL_HTTP_ADDR). */
@@ -149,46 +155,47 @@ export const consulConfigSchema = z.strictObject({
   tag: z
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "expected 1-64 characters of A-Z a-z 0-9 _ . : -")
-    .optional(),
-  interval: durationSchema.refine((v) => v >= 100 && v <= 600_000, "interval must be 100ms..10m").optional(),
-  wait: durationSchema.refine((v) => v >= 1000 && v <= 600_000, "wait must be 1s..10m (Consul's limit)").optional(),
-  hold: durationSchema.refine((v) => v <= 86_400_000, "hold must be at most 24h").optional(),
+    .default(CONSUL_DEFAULTS.tag),
+  interval: durationSchema.refine((v) => v >= 100 && v <= 600_000, "interval must be 100ms..10m").default(CONSUL_DEFAULTS.interval),
+  wait: durationSchema.refine((v) => v >= 1000 && v <= 600_000, "wait must be 1s..10m (Consul's limit)").default(CONSUL_DEFAULTS.wait),
+  hold: durationSchema.refine((v) => v <= 86_400_000, "hold must be at most 24h").default(CONSUL_DEFAULTS.hold),
+  // address, node, token and stale: unset falls back to Consul's environment variables (config.ts).
   stale: z.boolean().optional(),
-  allow_exec: z.boolean().optional(),
+  allow_exec: z.boolean().default(false),
 });
 
 export const configSchema = z.strictObject({
-  community_asn: communityAsnSchema.optional(),
-  next_hop: nextHopSchema.optional(),
+  community_asn: communityAsnSchema.default(DEFAULT_COMMUNITY_ASN),
+  next_hop: nextHopSchema.default("self"),
   ...overrideShape,
-  ack: z.boolean().optional(),
+  ack: z.boolean().default(true),
   // Which ExaBGP API to speak (`auto`: learnt from ExaBGP; 4: `announce …`; 6: `peer * announce …`).
   exabgp_api: z
     .preprocess((v) => (typeof v === "number" ? String(v) : v), z.enum(["auto", "4", "6"], { error: "expected auto, 4 or 6" }))
     .transform((v) => (v === "auto" ? v : (Number(v) as 4 | 6)))
-    .optional(),
-  drain_file: z.string().min(1).max(4096).nullable().optional(),
-  drain_time: durationSchema.optional(),
+    .default("auto"),
+  drain_file: z.string().min(1).max(4096).nullable().default(null),
+  drain_time: durationSchema.default(0),
   state_dir: fileSchema.optional(),
   announced_file: fileSchema.nullable().optional(),
   // false | announced (on lo while announced; true says the same) | always (on lo from start to exit).
   manage_loopback: z
     .union([z.boolean(), z.enum(["announced", "always"])], { error: "expected false, announced or always" })
     .transform((v) => (v === true ? "announced" : v))
-    .optional(),
+    .default(false),
   // Linux `ip address … label lo:<label>`: marks the addresses as ours (IPv4; the kernel labels no IPv6 address).
   loopback_label: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,12}$/, "expected 1-12 characters of A-Z a-z 0-9 _ . - (the kernel allows lo: and 12 more)")
     .nullable()
-    .optional(),
-  local_as: z.number().refine((n) => Number.isInteger(n) && n >= 1 && n <= 0xffffffff, "expected an AS number 1..4294967295").nullable().optional(),
-  nat_backend: z.enum(["auto", "nftables", "iptables"], { error: "expected auto, nftables or iptables" }).optional(),
-  log_format: logFormatSchema.optional(),
-  log_level: logLevelSchema.optional(),
-  http: httpConfigSchema.nullable().optional(),
-  consul: consulConfigSchema.nullable().optional(),
-  apps: z.array(appSchema).max(100_000).optional(),
+    .default(null),
+  local_as: z.number().refine((n) => Number.isInteger(n) && n >= 1 && n <= 0xffffffff, "expected an AS number 1..4294967295").nullable().default(null),
+  nat_backend: z.enum(["auto", "nftables", "iptables"], { error: "expected auto, nftables or iptables" }).default("auto"),
+  log_format: logFormatSchema.default("text"),
+  log_level: logLevelSchema.default("info"),
+  http: httpConfigSchema.nullable().default(null),
+  consul: consulConfigSchema.nullable().default(null),
+  apps: z.array(appSchema).max(100_000).default([]),
 });
 
 export type ConfigInput = z.output<typeof configSchema>;

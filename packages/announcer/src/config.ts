@@ -6,10 +6,12 @@
 import { createHash } from "node:crypto";
 import { basename, dirname, extname, isAbsolute, join, resolve } from "node:path";
 import type { Community, HostPort, LogFormat, LogLevel, Result } from "@exacast/core";
-import { DEFAULT_COMMUNITY_ASN, err, formatCommunity, loadConfig, ok, tokenSchema } from "@exacast/core";
+import { err, formatCommunity, loadConfig, ok, tokenSchema } from "@exacast/core";
 import { resolveCheckPaths } from "./checks/index.js";
 import type { AppInput, ConfigInput, ConsulAddress } from "./config-schema.js";
-import { configSchema, consulConfigSchema, parseConsulAddress } from "./config-schema.js";
+import { CONSUL_DEFAULTS, configSchema, consulConfigSchema, parseConsulAddress } from "./config-schema.js";
+
+export { CONSUL_DEFAULTS, HTTP_DEFAULT_LISTEN } from "./config-schema.js";
 import type { AppSource, AppSpec, Globals, NextHopConfig, Timers } from "./model.js";
 import { DEFAULT_TIMERS } from "./model.js";
 import { NO_POLICIES, resolvePolicies } from "./policy.js";
@@ -62,8 +64,6 @@ export function stateFileName(configFile: string, suffix: "announced" | "http-ap
   return `${basename(configFile, extname(configFile))}-${hash}.${suffix}.json`;
 }
 
-export const HTTP_DEFAULT_LISTEN: HostPort = { host: "127.0.0.1", port: 9179 };
-export const CONSUL_DEFAULTS = { address: "127.0.0.1:8500", tag: "exacast", interval: 1000, wait: 30_000, hold: 30_000 } as const;
 const DEFAULT_CONSUL_ADDRESS = parseConsulAddress(CONSUL_DEFAULTS.address) as ConsulAddress;
 
 /** What a source of apps may ask for. */
@@ -163,18 +163,18 @@ function timersOf(o: Partial<Record<"interval" | "fast_interval" | "timeout" | "
 }
 
 function nextHopOf(v: ConfigInput["next_hop"]): NextHopConfig {
-  if (v === undefined || v === "self") return "self";
+  if (v === "self") return "self";
   const list = v;
   return { v4: list.find((a) => a.family === 4) ?? null, v6: list.find((a) => a.family === 6) ?? null };
 }
 
 /** Globals of a validated config file; `problems` gets what cannot be resolved. */
 export function globalsOf(c: ConfigInput, problems: string[] = []): Globals {
-  const localAs = c.local_as ?? null;
+  const localAs = c.local_as;
   return {
     localAs,
     ...resolvePolicies(c, NO_POLICIES, localAs, problems),
-    communityAsn: c.community_asn ?? DEFAULT_COMMUNITY_ASN,
+    communityAsn: c.community_asn,
     nextHop: nextHopOf(c.next_hop),
     timers: timersOf(c, DEFAULT_TIMERS),
     communities: c.communities ?? [],
@@ -203,7 +203,7 @@ export function loadAnnouncerConfig(
   problems.push(...communityProblems(g.communities, g.communityAsn, "communities"));
   const apps: AppSpec[] = [];
   const firstIndex = new Map<string, number>();
-  (c.apps ?? []).forEach((a, i) => {
+  c.apps.forEach((a, i) => {
     const prior = firstIndex.get(a.name);
     if (prior !== undefined) problems.push(`apps[${i}].name: duplicate app name ${JSON.stringify(a.name)} (also apps[${prior}])`);
     else firstIndex.set(a.name, i);
@@ -219,24 +219,24 @@ export function loadAnnouncerConfig(
   return ok({
     ...g,
     file,
-    ack: c.ack ?? true,
-    exabgpApi: c.exabgp_api ?? "auto",
+    ack: c.ack,
+    exabgpApi: c.exabgp_api,
     drainFile: c.drain_file ? absolute(c.drain_file, baseDir) : null,
-    drainTime: c.drain_time ?? 0,
+    drainTime: c.drain_time,
     stateDir,
     announcedFile: inState(c.announced_file, "announced"),
-    manageLoopback: c.manage_loopback ?? false,
-    natBackend: c.nat_backend ?? "auto",
-    loopbackLabel: c.loopback_label ?? null,
-    logFormat: c.log_format ?? "text",
-    logLevel: c.log_level ?? "info",
+    manageLoopback: c.manage_loopback,
+    natBackend: c.nat_backend,
+    loopbackLabel: c.loopback_label,
+    logFormat: c.log_format,
+    logLevel: c.log_level,
     http: c.http
       ? {
-          listen: c.http.listen ?? HTTP_DEFAULT_LISTEN,
-          token: c.http.token ?? null,
+          listen: c.http.listen,
+          token: c.http.token,
           stateFile: inState(c.http.state_file, "http-apps"),
-          allowExec: c.http.allow_exec ?? false,
-          cleanupAfter: c.http.cleanup_after ?? null,
+          allowExec: c.http.allow_exec,
+          cleanupAfter: c.http.cleanup_after,
         }
       : null,
     consul,
@@ -275,11 +275,11 @@ function consulOf(c: NonNullable<ConfigInput["consul"]>, env: Readonly<Record<st
     node: c.node ?? (nodeOk ? envNode! : null),
     token,
     tokenFrom,
-    tag: c.tag ?? CONSUL_DEFAULTS.tag,
-    interval: c.interval ?? CONSUL_DEFAULTS.interval,
-    wait: c.wait ?? CONSUL_DEFAULTS.wait,
-    hold: c.hold ?? CONSUL_DEFAULTS.hold,
+    tag: c.tag,
+    interval: c.interval,
+    wait: c.wait,
+    hold: c.hold,
     stale: c.stale ?? (envStale === "false" || envStale === "0" ? false : true),
-    allowExec: c.allow_exec ?? false,
+    allowExec: c.allow_exec,
   };
 }
