@@ -52,6 +52,8 @@ export class Announcer implements AnnouncerView {
   private flushScheduled = false;
   private draining = false;
   private stopping = false;
+  /** The final withdraws are out: nothing may be planned again (a late check result, a claim landing on disk). */
+  private closed = false;
   /** ExaBGP is stopping or gone: it answers no more commands. */
   private acksGone = false;
   private readonly observers: AnnouncerObserver[] = [];
@@ -194,6 +196,7 @@ export class Announcer implements AnnouncerView {
   /** Diff the dirty VIPs against what was sent and send the difference. */
   flush(): void {
     this.flushScheduled = false;
+    if (this.closed) return this.dirty.clear();
     const opts = { communityAsn: this.cfg.communityAsn, nextHop: this.cfg.nextHop, draining: this.draining };
     const changes: Change[] = [];
     for (const [key, prefix] of this.dirty) {
@@ -281,6 +284,7 @@ export class Announcer implements AnnouncerView {
       this.deps.log.info("drain", { ms: this.cfg.drainTime, vips: this.sent.size });
       await this.link.pause(this.cfg.drainTime, () => this.acksGone);
     }
+    this.closed = true;
     const all = [...this.sent.values()].sort((a, b) => comparePrefixes(a.prefix, b.prefix));
     for (const r of all) this.apply({ kind: "withdraw", prefix: r.prefix, line: r.withdraw });
     for (const w of this.ledger.undecidedWithdraws()) this.apply(w);
