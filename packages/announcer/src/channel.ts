@@ -162,10 +162,6 @@ export class ExaBgpChannel {
     return this.queue.size === 0 && this.inFlight === null;
   }
 
-  get queued(): number {
-    return this.queue.size;
-  }
-
   /** Queue a command (v4 form) for route `key`; returns the lines to write now. */
   send(key: string, line: string, now: number): string[] {
     this.queue.set(key, line);

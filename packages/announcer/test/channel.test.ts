@@ -84,9 +84,11 @@ describe("ExaBgpChannel with acks", () => {
     ch.send("y", Y1, 0);
     ch.send("x", WX, 0);
     ch.send("x", X2, 0);
-    expect(ch.queued).toBe(2);
     expect(ch.ack(true, 1).writes).toEqual([Y1]);
     expect(ch.ack(true, 2).writes).toEqual([X2]);
+    // Two were queued, no more: X1 and WX were replaced.
+    expect(ch.ack(true, 3).writes).toEqual([]);
+    expect(ch.idle).toBe(true);
   });
 
   it("an answer that does not come within the timeout is given up on (once ExaBGP has answered before)", () => {

@@ -127,10 +127,6 @@ export class ConsulHealth {
     }
   }
 
-  get holdingSince(): number | null {
-    return this.heldSince;
-  }
-
   /** When the next held verdict runs out (to check the apps then), or null. */
   nextExpiry(): number | null {
     const starts = [...(this.heldSince === null ? [] : [this.heldSince]), ...[...this.hidden.values(), ...this.unrun.values()].map((h) => h.since)];
