@@ -2,8 +2,9 @@
 // folder read-only, its disk full, a reload command hanging past its timeout,
 // a check command missing, a template throwing on one port's data. Each time:
 // the destination is left as it was (no temp file behind), the error is logged
-// once however many changes meet it, and the first change after the cause is
-// gone installs the file and logs a recovery. Mounts are made in a private
+// once however many changes (and retries) meet it, and once the cause is gone
+// the file is installed (a failed write, check or reload is also retried with
+// no change) and a recovery logged. Mounts are made in a private
 // mount namespace of the listener's own (root bypasses chmod), so nothing
 // leaks to the host.
 
@@ -214,17 +215,20 @@ describe("the outside world fails under the listener", () => {
         await waitFor(async () => (await l.attempts(c.result)) >= extra + i, { what: `attempt ${i} failing with ${c.result}`, timeout: 15_000 });
       }
 
-      // The destination is as it was, nothing is left behind, and one line said why.
-      expect(l.read()).toBe("service 80: 10.0.0.1/32\n");
+      // The destination is as it was, nothing is left behind, and one line said why. (A retry may
+      // be on its way: its file put back, its command killed, its temporary file gone.)
+      await waitFor(() => l.read() === "service 80: 10.0.0.1/32\n", { what: "the destination as it was" });
       // A command past its timeout was killed with everything it started.
-      expect(commandsLeft(dir)).toEqual([]);
+      await waitFor(() => commandsLeft(dir).length === 0, { what: "no command left running", timeout: 5000 });
       const after = statSync(l.path("out.cfg"));
       expect(after.mode).toBe(before.mode);
       if (!c.restored) expect({ ino: after.ino, mtime: after.mtimeMs }).toEqual({ ino: before.ino, mtime: before.mtimeMs });
-      expect(readdirSync(seenBy(l.p.pid, dir)).filter((f) => f.endsWith(".tmp"))).toEqual([]);
+      await waitFor(() => readdirSync(seenBy(l.p.pid, dir)).filter((f) => f.endsWith(".tmp")).length === 0, { what: "no temporary file left" });
       const errors = l.logs("error");
-      expect(errors.filter((e) => e.event !== "state_file_failed")).toEqual([expect.objectContaining({ event: c.event, template: "t", error: expect.stringMatching(c.error) })]);
-      expect(errors.filter((e) => e.event === "state_file_failed").length).toBeLessThanOrEqual(1);
+      // The state file and the RIB snapshot beside it meet the same cause: one line each at most.
+      const besides = ["state_file_failed", "snapshot_failed"];
+      expect(errors.filter((e) => !besides.includes(e.event))).toEqual([expect.objectContaining({ event: c.event, template: "t", error: expect.stringMatching(c.error) })]);
+      for (const e of besides) expect(errors.filter((x) => x.event === e).length).toBeLessThanOrEqual(1);
 
       // The cause goes away: the next change installs everything, and says so once.
       await c.repair(l);
@@ -233,7 +237,8 @@ describe("the outside world fails under the listener", () => {
       const prefixes = Array.from({ length: last }, (_, i) => `10.0.0.${i + 1}/32`);
       await waitFor(() => l.read() === `service 80: ${prefixes.join(" ")}\n`, { what: "install after the cause is gone", timeout: 15_000 });
       await waitFor(() => l.logs().find((e) => e.event === "recovered"), { what: "recovery logged" });
-      expect(l.logs().filter((e) => e.event === "recovered")).toEqual([expect.objectContaining({ level: "info", template: "t", failures: extra + c.changes })]);
+      expect(l.logs().filter((e) => e.event === "recovered")).toEqual([expect.objectContaining({ level: "info", template: "t" })]);
+      expect(l.logs().find((e) => e.event === "recovered")!.failures).toBeGreaterThanOrEqual(extra + c.changes);
       expect(JSON.parse(l.read("state.json")!).services).toEqual({ 80: prefixes });
       console.log(`${c.name}: ${extra + c.changes} failed renders, ${l.logs("error").length} error line(s), recovered`);
       l.p.end();

@@ -35,7 +35,7 @@ describe("listener ← ExaBGP (add-path) ← ExaBGP (add-path)", () => {
   beforeAll(async () => {
     const port = await freePort(A);
     const config = `${lab.dir}/listener.yaml`;
-    writeFileSync(config, `debounce: 30ms\nstate_file: ${stateFile}\ntemplates:\n  - { source: ${repoRoot}/examples/seed.ejs, destination: ${out} }\n`);
+    writeFileSync(config, `debounce: 30ms\nstale_grace: 0s\nstate_file: ${stateFile}\ntemplates:\n  - { source: ${repoRoot}/examples/seed.ejs, destination: ${out} }\n`);
     cmd = await lab.commander("announcer");
     a = lab.exabgp({
       name: "a",

@@ -47,6 +47,8 @@ describe("listener ← ExaBGP ← GoBGP route server ← ExaBGP", () => {
       [
         "debounce: 50ms",
         "max_wait: 1s",
+        // Session losses drop the routes at once (the default keeps them 120 s): the restart test sees it.
+        "stale_grace: 0s",
         `state_file: ${stateFile}`,
         `http: { listen: "${B}:${httpPort}" }`,
         "templates:",

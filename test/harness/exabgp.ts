@@ -18,6 +18,10 @@ export interface ExaProcess {
   receive?: boolean;
   /** Send neighbor up/down events: default true. */
   neighborChanges?: boolean;
+  /** Send what each session negotiated (`negotiated;`, e.g. route refresh): default false. */
+  negotiated?: boolean;
+  /** Send the ROUTE-REFRESH messages peers send (`receive { refresh; }`): default false. */
+  receiveRefresh?: boolean;
 }
 
 export interface ExaNeighbor {
@@ -27,6 +31,8 @@ export interface ExaNeighbor {
   connect?: number;
   passive?: boolean;
   addPath?: boolean;
+  /** `capability { route-refresh; }` (with enhanced route refresh): ask peers to send their routes again. */
+  routeRefresh?: boolean;
   /** ExaBGP keeps what it sent to re-send it after a reconnect (its default); false: the API process must. */
   adjRibOut?: boolean;
   /** Processes that get this neighbor's events; default all. */
@@ -69,12 +75,15 @@ export function exabgpConfig(o: ExaBgpOptions): string {
     else lines.push(`  connect ${n.connect};`);
     if (n.adjRibOut === false) lines.push("  adj-rib-out false;");
     lines.push("  family {", "    ipv4 unicast;", "    ipv6 unicast;", "  }");
-    if (n.addPath) lines.push("  capability {", "    add-path send/receive;", "  }");
+    if (n.addPath || n.routeRefresh) {
+      lines.push("  capability {", ...(n.addPath ? ["    add-path send/receive;"] : []), ...(n.routeRefresh ? ["    route-refresh;"] : []), "  }");
+    }
     for (const p of o.processes.filter((p) => (n.processes ?? o.processes.map((x) => x.name)).includes(p.name))) {
       const receive = p.receive ?? p.encoder === "json";
       lines.push("  api {", `    processes [ ${p.name} ];`);
-      if (receive) lines.push("    receive {", "      parsed;", "      update;", "    }");
+      if (receive) lines.push("    receive {", "      parsed;", "      update;", ...(p.receiveRefresh ? ["      refresh;"] : []), "    }");
       if (p.neighborChanges ?? true) lines.push("    neighbor-changes;");
+      if (p.negotiated) lines.push("    negotiated;");
       lines.push("  }");
     }
     lines.push("}");
@@ -132,6 +141,11 @@ export class ExaBgp {
   /** SIGTERM, as an operator or systemd would stop it. */
   async stop(sig: NodeJS.Signals = "SIGTERM"): Promise<Exit | undefined> {
     return this.process?.stop(sig);
+  }
+
+  /** A signal to ExaBGP alone (SIGUSR2: restart its processes; SIGUSR1: reload its config). */
+  signalExabgp(sig: NodeJS.Signals): void {
+    if (this.process?.running) process.kill(this.process.pid, sig);
   }
 
   /** Kill ExaBGP and everything it runs at once (a crash). */

@@ -176,6 +176,8 @@ export class Pipeline {
         // Failover is measured to the file: render as soon as the updates stop.
         "debounce: 5ms",
         "max_wait: 100ms",
+        // A lost session empties the file at once (the default keeps its routes 120 s): cell 4 sees it.
+        "stale_grace: 0s",
         "templates:",
         `  - source: ${repoRoot}/examples/seed.ejs`,
         `    destination: ${this.file}`,

@@ -3,6 +3,7 @@ export * from "./ip.js";
 export * from "./community.js";
 export * from "./duration.js";
 export * from "./command.js";
+export * from "./refresh-command.js";
 export * from "./exabgp-schema.js";
 export * from "./exabgp-parse.js";
 export * from "./zod-issues.js";

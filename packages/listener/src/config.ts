@@ -49,6 +49,10 @@ export interface ListenerConfig {
   readonly staleGraceMs: number;
   readonly maxRoutes: number;
   readonly stateFile: string | undefined;
+  /** The RIB kept on disk for a restarted listener to start warm (see snapshot.ts); undefined: none. */
+  readonly snapshotFile: string | undefined;
+  readonly renderTimeoutMs: number;
+  readonly renderHeapMb: number;
   readonly http: HttpConfig | undefined;
   readonly templates: readonly TemplateSpec[];
   /** Run once after a render cycle in which one or more templates changed. */
@@ -96,9 +100,15 @@ export const listenerConfigSchema = z.strictObject({
   debounce: durationSchema.default(200),
   max_wait: durationSchema.default(2000),
   startup_wait: durationSchema.default(30_000),
-  stale_grace: durationSchema.default(0),
+  // As BGP graceful restart's usual stale time: a route server restarting (or
+  // a session reset) does not empty the files.
+  stale_grace: durationSchema.default(120_000),
   max_routes: z.number().int("expected a whole number").min(1, "expected at least 1").default(1_000_000),
   state_file: z.string().min(1).nullable().default(null),
+  // null: beside state_file (services.json → services.rib.json) when there is one; false: none.
+  snapshot_file: z.union([z.string().min(1), z.literal(false)]).nullable().default(null),
+  render_timeout: durationSchema.default(10_000),
+  render_heap_mb: z.number().int("expected a whole number of MB").min(16, "expected at least 16 (MB)").default(1024),
   http: z.strictObject({ listen: hostPortSchema, token: tokenSchema.nullable().default(null) }).nullable().default(null),
   templates: z.array(templateSchema).default([]),
   reload: commandSchema,
@@ -158,12 +168,23 @@ export function parseListenerConfig(text: string, source: string, baseDir: strin
     staleGraceMs: c.stale_grace,
     maxRoutes: c.max_routes,
     stateFile: c.state_file === null ? undefined : resolve(baseDir, c.state_file),
+    snapshotFile: snapshotPath(c.snapshot_file, c.state_file, baseDir),
+    renderTimeoutMs: c.render_timeout,
+    renderHeapMb: c.render_heap_mb,
     http: c.http ?? undefined,
     templates,
     reload: c.reload ?? undefined,
     exec: c.exec ?? undefined,
     templateWatch: c.template_watch,
   });
+}
+
+function snapshotPath(key: string | false | null, stateFile: string | null, baseDir: string): string | undefined {
+  if (key === false) return undefined;
+  if (key !== null) return resolve(baseDir, key);
+  if (stateFile === null) return undefined;
+  const f = resolve(baseDir, stateFile);
+  return f.endsWith(".json") ? `${f.slice(0, -5)}.rib.json` : `${f}.rib.json`;
 }
 
 /** The folder relative paths of a config file are resolved against. */

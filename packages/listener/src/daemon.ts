@@ -3,11 +3,14 @@
 // modules; main.ts feeds it stdin and signals. Renders run in lanes (a
 // template with its own wait has its own), one cycle at a time; after each,
 // cycle-reload.ts runs the top-level reload and tells the exec: child.
+// Templates run on a thread of their own (template-runner.ts); nothing renders
+// while the table is known to be partial (table-keeper.ts); a failed write,
+// check or reload is tried again on its own (render-retry.ts).
 
 import { hostname } from "node:os";
 import type { Logger } from "@exacast/core";
 import type { Clock, FileStore, TimerHandle } from "@exacast/runtime";
-import { causeOf, isoFrom, LogThrottle, realClock } from "@exacast/runtime";
+import { diskFiles, isoFrom, LogThrottle, realClock } from "@exacast/runtime";
 import type { RunMode } from "./args.js";
 import type { Rendered } from "./cycle-reload.js";
 import { CycleReload } from "./cycle-reload.js";
@@ -16,18 +19,24 @@ import { Endpoint } from "./endpoint.js";
 import type { StartChild } from "./exec-child.js";
 import { jobDeps } from "./job-deps.js";
 import { Ingest } from "./ingest.js";
+import { ingestHooks } from "./ingest-hooks.js";
 import { ListenerMetrics } from "./metrics.js";
 import { NeighborTimes } from "./neighbor-times.js";
 import { heldFamilies, OnceGate } from "./once.js";
 import type { CommandRunner, JobDeps } from "./render-job.js";
 import { RenderJob } from "./render-job.js";
 import { DEFAULT_LANE, laneOf, laneTimings, RenderLanes } from "./render-lanes.js";
-import { Rib } from "./rib.js";
+import { RenderRetry, retriable } from "./render-retry.js";
 import type { ServicesMap } from "./services.js";
-import { buildServices, servicesJson, templateData } from "./services.js";
+import { buildServices, servicesJson } from "./services.js";
 import type { Setup } from "./setup.js";
 import { statusOf } from "./status.js";
 import { listenerPage } from "./status-page.js";
+import { StaleTimers } from "./stale-timers.js";
+import { StateFile } from "./state-file.js";
+import { TableKeeper, WatchedRib } from "./table-keeper.js";
+import type { TemplateRunner } from "./template-runner.js";
+import { WorkerRunner } from "./template-runner.js";
 
 /** The outside world, given so tests can run the daemon on a fake clock, in memory. */
 export interface DaemonOptions {
@@ -44,13 +53,19 @@ export interface DaemonOptions {
   writeDiff?: DryOutput["writeDiff"];
   /** How the exec: child is started (tests give a fake). */
   startChild?: StartChild;
+  /** Where templates run (default: a worker thread, bounded by render_timeout and render_heap_mb). */
+  templates?: TemplateRunner;
+  /** Writes a command to ExaBGP (a route refresh); default: none. */
+  send?: (line: string) => void;
+  /** Whether a process runs (the listener before this one); default: signal 0. */
+  alive?: (pid: number) => boolean;
 }
 
 const REJECT_LOGS_PER_MINUTE = 20;
-const STOPPING_GRACE_MS = 30_000;
 
 export class ListenerDaemon {
-  readonly rib: Rib;
+  readonly rib: WatchedRib;
+  readonly keeper: TableKeeper;
   readonly ingest: Ingest;
   readonly metrics: ListenerMetrics;
   private setup: Setup;
@@ -62,16 +77,19 @@ export class ListenerDaemon {
   private readonly gate: OnceGate | undefined;
   private onceRendered = false;
   private readonly cycleReload: CycleReload;
-  /** Grace timers, one per stale period (`<neighbor> <period>`). */
-  private readonly staleTimers = new Map<string, TimerHandle>();
+  private readonly staleTimers: StaleTimers;
   private cycle: Promise<void> | undefined;
   private seenVersion = 0;
   private cached: { version: number; map: ServicesMap } | undefined;
   /** The services JSON each lane last rendered (cleared to render again: SIGHUP). */
   private readonly lastRendered = new Map<string, string>();
+  /** A render was due while the table was known to be partial. */
+  private heldBack = false;
+  private readonly templates: TemplateRunner;
+  private readonly retry: RenderRetry;
   private stopping = false;
   private readonly rejects: LogThrottle;
-  private readonly stateFileFailures: LogThrottle;
+  private readonly stateFile: StateFile;
   private readonly clock: Clock;
   private readonly jobDeps: JobDeps;
   private readonly times = new NeighborTimes();
@@ -87,21 +105,31 @@ export class ListenerDaemon {
     this.clock = opts.clock ?? realClock;
     this.version = opts.version ?? "unknown";
     const dryRun = opts.mode?.dryRun === true;
-    this.jobDeps = jobDeps({ dryRun, files: opts.files, run: opts.run, writeDiff: opts.writeDiff }, this.clock, log);
-    this.rejects = new LogThrottle(log, this.clock, { burst: REJECT_LOGS_PER_MINUTE });
-    this.stateFileFailures = new LogThrottle(log, this.clock);
     const c = setup.config;
-    this.rib = new Rib({ communityAsn: c.communityAsn, maxRoutes: c.maxRoutes });
-    this.ingest = new Ingest(this.rib, { staleGraceMs: c.staleGraceMs, now: () => this.clock.now() }, this.hooks());
+    this.templates = opts.templates ?? new WorkerRunner({ timeoutMs: c.renderTimeoutMs, heapMb: c.renderHeapMb }, this.clock);
+    this.jobDeps = { ...jobDeps({ dryRun, files: opts.files, run: opts.run, writeDiff: opts.writeDiff }, this.clock, log), templates: this.templates };
+    this.rejects = new LogThrottle(log, this.clock, { burst: REJECT_LOGS_PER_MINUTE });
+    this.stateFile = new StateFile(log, this.clock);
+    this.rib = new WatchedRib({ communityAsn: c.communityAsn, maxRoutes: c.maxRoutes });
+    this.staleTimers = new StaleTimers({ rib: this.rib, clock: this.clock, log, times: this.times, graceMs: () => this.setup.config.staleGraceMs, changed: () => this.rib.version !== this.seenVersion && this.changed() });
+    const keepStale = (neighbor: string, period: number) => this.staleTimers.arm(neighbor, false, period);
+    // --dry changes nothing: the snapshot is read, not written.
+    const files = dryRun ? (opts.files ?? diskFiles) : this.jobDeps.files;
+    const world = { rib: this.rib, clock: this.clock, log, files, readOnly: dryRun, send: opts.send, alive: opts.alive, config: () => this.setup.config };
+    this.keeper = new TableKeeper({ ...world, keepStale, changed: () => this.changed(), released: () => this.released() });
+    this.retry = new RenderRetry(this.clock, () => this.changed());
+    const hooks = ingestHooks({ log, clock: this.clock, rejects: this.rejects, times: this.times, keeper: () => this.keeper, staleTimers: () => this.staleTimers, gate: () => this.gate, changed: () => this.changed() });
+    this.ingest = new Ingest(this.rib, { staleGraceMs: c.staleGraceMs, now: () => this.clock.now() }, hooks);
     this.lanes = new RenderLanes(laneTimings(c));
     if (opts.mode?.once) this.gate = new OnceGate(c.startupWaitMs, () => heldFamilies(this.rib.routes()));
     this.cycleReload = new CycleReload(c, { run: this.jobDeps.run, clock: this.clock, log, dryRun, startChild: opts.startChild });
     this.jobs = this.makeJobs(setup);
-    this.metrics = new ListenerMetrics({ rib: () => this.rib, stats: () => this.ingest.stats, services: () => this.services() });
+    this.metrics = new ListenerMetrics({ rib: () => this.rib, stats: () => this.ingest.stats, services: () => this.services(), table: () => this.keeper.status() });
     this.endpoint = new Endpoint({ metrics: () => this.metrics.render(), status: () => this.status(), page: () => listenerPage(this.status(), Date.now()) }, log, this.clock);
   }
 
   async start(): Promise<void> {
+    await this.keeper.start();
     const at = this.setup.config.http;
     await this.endpoint.serve(at);
     this.log.info("start", {
@@ -113,8 +141,15 @@ export class ListenerDaemon {
   }
 
   line(text: string, lineNo: number): void {
+    if (this.keeper.intercept(text)) {
+      this.ingest.stats.lines++;
+      return;
+    }
     this.ingest.line(text, lineNo);
-    if (this.rib.version !== this.seenVersion) this.changed();
+    if (this.rib.version !== this.seenVersion) {
+      this.changed();
+      this.keeper.ribChanged();
+    }
   }
 
   oversize(lineNo: number, length: number): void {
@@ -137,12 +172,15 @@ export class ListenerDaemon {
   }
 
   status() {
-    return statusOf(this.rib, this.services(), this.jobs, this.ingest.stats, { host: hostname(), version: this.version, pid: process.pid, started: this.started, times: this.times, toIso: isoFrom(this.clock) });
+    const s = statusOf(this.rib, this.services(), this.jobs, this.ingest.stats, { host: hostname(), version: this.version, pid: process.pid, started: this.started, times: this.times, toIso: isoFrom(this.clock) });
+    return { ...s, table: { ...this.keeper.status(), held_back: this.heldBack } };
   }
 
   /** EOF or SIGTERM: finish the render in progress and any pending one. */
   async finish(): Promise<void> {
     this.stopping = true;
+    // No line comes any more: the table as it is now is the last snapshot (a render may take long).
+    await this.keeper.save(true);
     this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.timerAt = Infinity;
@@ -157,8 +195,10 @@ export class ListenerDaemon {
       }
     }
     await this.cycleReload.stop();
-    for (const t of this.staleTimers.values()) this.clock.clearTimeout(t);
     this.staleTimers.clear();
+    this.retry.stop();
+    this.keeper.stop();
+    await this.templates.close();
     await this.endpoint.serve(undefined);
   }
 
@@ -172,7 +212,9 @@ export class ListenerDaemon {
     await this.endpoint.serve(c.http);
     this.setup = next;
     this.jobs = this.makeJobs(next);
+    if (this.templates instanceof WorkerRunner) this.templates.setLimits({ timeoutMs: c.renderTimeoutMs, heapMb: c.renderHeapMb });
     this.rib.setMaxRoutes(c.maxRoutes);
+    this.keeper.ribChanged();
     this.ingest.setStaleGrace(c.staleGraceMs);
     this.lanes.setLanes(laneTimings(c));
     this.gate?.setStartupWait(c.startupWaitMs);
@@ -180,6 +222,14 @@ export class ListenerDaemon {
     this.lastRendered.clear();
     this.changed();
     return [];
+  }
+
+  /** The table is whole again: render what was held back. */
+  private released(): void {
+    if (!this.heldBack) return;
+    this.heldBack = false;
+    this.lastRendered.clear();
+    this.changed();
   }
 
   private makeJobs(setup: Setup): RenderJob[] {
@@ -217,7 +267,7 @@ export class ListenerDaemon {
       .finally(() => {
         this.lanes.finish(lanes);
         this.cycle = undefined;
-        if (this.gate && !this.onceRendered) {
+        if (this.gate && !this.onceRendered && !this.heldBack) {
           this.onceRendered = true;
           this.opts.onceDone?.(this.jobs.every((j) => j.last === undefined || j.last.result === "written" || j.last.result === "unchanged"));
         }
@@ -227,89 +277,33 @@ export class ListenerDaemon {
   }
 
   private async renderLanes(lanes: readonly string[]): Promise<void> {
+    // A table known to be partial is not rendered: the files keep what they have.
+    if (this.keeper.holding) {
+      this.heldBack = true;
+      return;
+    }
     const map = this.services();
     const json = servicesJson(map);
     const rendered: Rendered[] = [];
+    const failing = (j: RenderJob) => j.last !== undefined && j.last.result !== "written" && j.last.result !== "unchanged";
+    let failed = false;
     for (const lane of lanes) {
       const jobs = this.jobs.filter((j) => laneOf(j.spec) === lane);
-      const retry = jobs.some((j) => j.last !== undefined && j.last.result !== "written" && j.last.result !== "unchanged");
-      if (json === this.lastRendered.get(lane) && !retry) continue;
+      // The same map again (a retry): only what failed is rendered again.
+      const same = json === this.lastRendered.get(lane);
+      if (same && !jobs.some(failing)) continue;
       this.lastRendered.set(lane, json);
-      if (lane === DEFAULT_LANE) await this.writeStateFile(json);
-      for (const job of jobs) {
-        const report = await job.render(templateData(map, job.spec.vars));
+      if (lane === DEFAULT_LANE) failed ||= !(await this.stateFile.write(this.jobDeps.files, this.setup.config.stateFile, json));
+      for (const job of same ? jobs.filter(failing) : jobs) {
+        const report = await job.render(map);
         this.metrics.rendered(job.spec.name, report);
         rendered.push({ job, report });
+        failed ||= retriable(report.result);
       }
     }
     await this.cycleReload.after(rendered, this.jobs);
+    this.retry.after(failed);
+    await this.keeper.save();
     this.log.debug("rendered", { lanes: lanes.length, ports: map.ports.length, routes: this.rib.size });
-  }
-
-  private async writeStateFile(json: string): Promise<void> {
-    const file = this.setup.config.stateFile;
-    if (file === undefined) return;
-    const files = this.jobDeps.files;
-    try {
-      if ((await files.readIfExists(file)) === json) return;
-    } catch {
-      /* unreadable: try to replace it */
-    }
-    const r = await files.replaceFile(file, json);
-    if (r.ok) this.stateFileFailures.succeeded("state_file_recovered", { file });
-    else this.stateFileFailures.failed("state_file_failed", causeOf("write", r.error), { file, error: r.error });
-  }
-
-  private hooks() {
-    return {
-      rejected: (lineNo: number, reason: string, error: string) => this.rejects.often("warn", "line_skipped", { line: lineNo, reason, error }, "lines_not_logged"),
-      state: (neighbor: string, state: string, reason: string | undefined) => {
-        this.times.state(neighbor, state, this.clock.now());
-        this.log.info("neighbor", { neighbor, state, ...(reason ? { reason } : {}) });
-        // --once: a session that comes up starts the wait for its table, routes or not.
-        if (this.gate) {
-          this.gate.state(neighbor, state, this.clock.now());
-          this.changed();
-        }
-      },
-      staleStarted: (neighbor: string, stopping: boolean, period: number) => this.armStale(neighbor, stopping, period),
-      refused: (neighbor: string, prefix: string) => {
-        if (this.ingest.stats.refused === 1 || this.ingest.stats.refused % 10_000 === 0) {
-          this.log.warn("max_routes_reached", { neighbor, prefix, max_routes: this.setup.config.maxRoutes, refused: this.ingest.stats.refused });
-        }
-      },
-      // End-of-RIB: the peer's table is complete. A render then gives a fresh
-      // process its first file even when the peer has no services.
-      eor: (neighbor: string, family: string) => {
-        this.log.debug("end_of_rib", { neighbor, family });
-        this.gate?.eor(neighbor, family);
-        this.changed();
-      },
-      notification: (neighbor: string, code: number, subcode: number, data: string) => {
-        this.log.info("notification", { neighbor, code, subcode, data });
-      },
-      shutdown: () => this.log.info("exabgp_shutdown"),
-      unread: (path: string, reason: string) => this.log.warn("message_part_unread", { path, reason, kept: "the rest of the message", reported: "once" }),
-      ignored: (type: string, reason: string) => this.log.info("message_ignored", { type, reason, reported: "once" }),
-    };
-  }
-
-  private armStale(neighbor: string, stopping: boolean, period: number): void {
-    // ExaBGP stopping closes our stdin right after; should it go on talking
-    // to us anyway, the routes go after STOPPING_GRACE_MS.
-    const grace = stopping ? Math.max(this.setup.config.staleGraceMs, STOPPING_GRACE_MS) : this.setup.config.staleGraceMs;
-    this.log.info("routes_kept", { neighbor, why: stopping ? "ExaBGP is stopping" : "stale_grace", grace_ms: grace });
-    const key = `${neighbor} ${period}`;
-    this.times.staleStarted(neighbor, period, this.clock.now() + grace);
-    this.staleTimers.set(
-      key,
-      this.clock.setTimeout(() => {
-        this.staleTimers.delete(key);
-        this.times.staleEnded(neighbor, period);
-        const n = this.rib.expireStale(neighbor, period);
-        if (n > 0) this.log.info("stale_routes_removed", { neighbor, routes: n });
-        if (this.rib.version !== this.seenVersion) this.changed();
-      }, grace),
-    );
   }
 }

@@ -12,6 +12,8 @@ export { Debouncer } from "./debounce.js";
 export { buildServices, templateData, servicesJson } from "./services.js";
 export type { Backend, ServicesMap, TemplateData } from "./services.js";
 export { compileTemplate } from "./template.js";
+export { inlineRunner, WorkerRunner } from "./template-runner.js";
+export type { TemplateRunner, RenderOutcome } from "./template-runner.js";
 export type { CompiledTemplate } from "./template.js";
 export { RenderJob, runShell } from "./render-job.js";
 export type { CommandRunner, JobDeps } from "./render-job.js";

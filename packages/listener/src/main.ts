@@ -1,6 +1,6 @@
 // exacast-listener entry point: run by ExaBGP as a `process` with `encoder json`.
-// Reads ExaBGP's JSON on stdin; never writes stdout (it is ExaBGP's API) except
-// for --help, --version and the render subcommand.
+// Reads ExaBGP's JSON on stdin; writes to stdout (ExaBGP's API) only route
+// refreshes, besides --help, --version and the render subcommand.
 
 import type { Logger } from "@exacast/core";
 import { readLines } from "@exacast/core";
@@ -101,6 +101,13 @@ async function run(cmd: Extract<Command, { kind: "run" }>): Promise<void> {
   if (cmd.mode.once && setup.value.config.exec) {
     exitWithProblems(PROGRAM, ["--once renders and exits; exec: supervises a child for as long as the listener runs: use one or the other"]);
   }
+  // stdout is ExaBGP's API: the only thing written there is a route refresh.
+  let apiOpen = true;
+  process.stdout.on("error", (e) => {
+    if (apiOpen) log.warn("exabgp_api_closed", { error: e.message, note: "route refreshes cannot be sent" });
+    apiOpen = false;
+  });
+  const send = (line: string) => void (apiOpen && process.stdout.write(`${line}\n`));
   let onceOk: boolean | undefined;
   const daemon = new ListenerDaemon(setup.value, log, {
     version: packageVersion(new URL("../package.json", import.meta.url)),
@@ -110,6 +117,7 @@ async function run(cmd: Extract<Command, { kind: "run" }>): Promise<void> {
       void stop("rendered once (--once)");
     },
     writeDiff: cmd.logFormat === "json" ? undefined : (text) => void process.stderr.write(text),
+    send,
   });
   await daemon.start();
   guardProcess(log);
@@ -117,9 +125,13 @@ async function run(cmd: Extract<Command, { kind: "run" }>): Promise<void> {
   await watch.setFiles(setup.value.config.templates.map((t) => t.source));
 
   let stopping = false;
+  let lastLine = performance.now();
   const stop = async (why: string) => {
     if (stopping) return;
     stopping = true;
+    // ExaBGP stopping this process writes nothing more, but what it wrote
+    // before is still in the pipe: read it, for the last snapshot to hold it.
+    if (why !== "end of input") await drained(() => lastLine);
     process.stdin.pause();
     watch.close();
     log.info("shutdown", { reason: why });
@@ -140,7 +152,10 @@ async function run(cmd: Extract<Command, { kind: "run" }>): Promise<void> {
   );
 
   readLines(process.stdin, {
-    line: (text, lineNo) => daemon.line(text, lineNo),
+    line: (text, lineNo) => {
+      lastLine = performance.now();
+      daemon.line(text, lineNo);
+    },
     oversize: (lineNo, length) => daemon.oversize(lineNo, length),
   }).then(
     () => stop("end of input"),
@@ -156,6 +171,16 @@ let queue: Promise<void> = Promise.resolve();
 function serialized(fn: () => Promise<void>): Promise<void> {
   queue = queue.then(fn, fn);
   return queue;
+}
+
+/** Resolves once no line came for DRAIN_QUIET_MS (at most DRAIN_MAX_MS). */
+async function drained(lastLine: () => number): Promise<void> {
+  const DRAIN_QUIET_MS = 100;
+  const DRAIN_MAX_MS = 1000;
+  const t0 = performance.now();
+  while (performance.now() - lastLine() < DRAIN_QUIET_MS && performance.now() - t0 < DRAIN_MAX_MS) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 async function reload(cmd: Extract<Command, { kind: "run" }>, daemon: ListenerDaemon, log: Logger): Promise<void> {

@@ -12,6 +12,8 @@ export interface MetricsSources {
   rib(): Rib;
   stats(): IngestStats;
   services(): ServicesMap;
+  /** Whether the table is known whole, and whether max_routes keeps routes out. */
+  table?(): { complete: boolean; max_routes_reached: boolean };
 }
 
 export class ListenerMetrics {
@@ -36,6 +38,11 @@ export class ListenerMetrics {
     ["template"],
   );
   private readonly reloadFailures = this.registry.counter("exacast_listener_reload_failures_total", "Reload commands that failed", ["template"]);
+  private readonly tableComplete = this.registry.gauge(
+    "exacast_listener_table_complete",
+    "0 while the table is known to be partial (re-learning after a restart, or a neighbor that cannot be asked): nothing is rendered",
+  );
+  private readonly maxRoutesReached = this.registry.gauge("exacast_listener_max_routes_reached", "1 while service routes are not held because of max_routes");
   private readonly configReloads = this.registry.counter("exacast_listener_config_reloads_total", "SIGHUP config reloads, by result", ["result"]);
 
   constructor(private readonly src: MetricsSources) {
@@ -69,6 +76,11 @@ export class ListenerMetrics {
       this.routes.set({ neighbor: n.address }, n.routes);
       this.staleRoutes.set({ neighbor: n.address }, n.stale);
       this.neighborUp.set({ neighbor: n.address }, n.state === "up" ? 1 : 0);
+    }
+    const t = this.src.table?.();
+    if (t) {
+      this.tableComplete.set(undefined, t.complete ? 1 : 0);
+      this.maxRoutesReached.set(undefined, t.max_routes_reached ? 1 : 0);
     }
     const map = this.src.services();
     this.prefixes.reset();

@@ -9,8 +9,10 @@ import type { Logger } from "@exacast/core";
 import type { Clock, FileStore, ProcessOutcome } from "@exacast/runtime";
 import { causeOf, LogThrottle, runProcess } from "@exacast/runtime";
 import type { TemplateSpec } from "./config.js";
-import type { TemplateData } from "./services.js";
+import type { ServicesMap } from "./services.js";
 import type { CompiledTemplate } from "./template.js";
+import type { TemplateRunner } from "./template-runner.js";
+import { inlineRunner } from "./template-runner.js";
 
 export type RenderResult = "written" | "unchanged" | "template_error" | "check_failed" | "write_failed" | "reload_failed";
 
@@ -37,6 +39,8 @@ export interface JobDeps {
   readonly files: FileStore;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Where the template runs (default: on this thread). */
+  readonly templates?: TemplateRunner;
 }
 
 export class RenderJob {
@@ -60,24 +64,21 @@ export class RenderJob {
     return { template: this.spec.name, destination: this.spec.destination };
   }
 
-  async render(data: TemplateData): Promise<RenderReport> {
-    const report = await this.attempt(data);
+  async render(map: ServicesMap): Promise<RenderReport> {
+    const report = await this.attempt(map);
     if (report.result === "written" || report.result === "unchanged") this.failures.succeeded("recovered", this.fields);
     this.last = { result: report.result, at: new Date().toISOString(), ...(report.error ? { error: report.error } : {}) };
     return report;
   }
 
-  private async attempt(data: TemplateData): Promise<RenderReport> {
-    const t0 = performance.now();
-    let text: string;
-    try {
-      text = this.template.render(data);
-    } catch (e) {
-      const error = (e as Error).message;
-      this.failed("template_failed", "template", { error, file: "left as it was" });
-      return { result: "template_error", renderSeconds: (performance.now() - t0) / 1000, error };
+  private async attempt(map: ServicesMap): Promise<RenderReport> {
+    const rendered = await (this.deps.templates ?? inlineRunner).render(this.template, map, this.spec.vars);
+    const renderSeconds = rendered.seconds;
+    if ("error" in rendered) {
+      this.failed("template_failed", "template", { error: rendered.error, file: "left as it was" });
+      return { result: "template_error", renderSeconds, error: rendered.error };
     }
-    const renderSeconds = (performance.now() - t0) / 1000;
+    const text = rendered.text;
     let previous: string | undefined;
     try {
       previous = await this.deps.files.readIfExists(this.spec.destination);

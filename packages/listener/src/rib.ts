@@ -208,6 +208,11 @@ export class Rib {
     return n;
   }
 
+  /** The stale period a route is in, or undefined when it is not stale. */
+  stalePeriod(neighbor: string, prefix: Prefix, pathId: number): number | undefined {
+    return this.neighbors.get(neighbor)?.stale?.get(keyOf(prefix, pathId));
+  }
+
   state(neighbor: string): NeighborState {
     return this.neighbors.get(neighbor)?.state ?? "unknown";
   }

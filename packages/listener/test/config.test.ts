@@ -12,9 +12,12 @@ describe("listener config", () => {
         debounceMs: 200,
         maxWaitMs: 2000,
         startupWaitMs: 30_000,
-        staleGraceMs: 0,
+        staleGraceMs: 120_000,
         maxRoutes: 1_000_000,
         stateFile: undefined,
+        snapshotFile: undefined,
+        renderTimeoutMs: 10_000,
+        renderHeapMb: 1024,
         http: undefined,
         templates: [],
         reload: undefined,
@@ -52,8 +55,14 @@ templates:
       staleGraceMs: 30_000,
       maxRoutes: 10,
       stateFile: "/etc/exacast/state.json",
+      snapshotFile: "/etc/exacast/state.rib.json",
       http: { listen: { host: "127.0.0.1", port: 9180 }, token: null },
     });
+    expect(parseListenerConfig("snapshot_file: rib.json\nrender_timeout: 2s\nrender_heap_mb: 64", "l.yaml", "/e")).toMatchObject({
+      ok: true,
+      value: { snapshotFile: "/e/rib.json", renderTimeoutMs: 2000, renderHeapMb: 64 },
+    });
+    expect(parseListenerConfig("state_file: s\nsnapshot_file: false", "l.yaml", "/e")).toMatchObject({ ok: true, value: { stateFile: "/e/s", snapshotFile: undefined } });
     expect(r.value.templates).toEqual([
       {
         name: "haproxy.cfg.ejs",

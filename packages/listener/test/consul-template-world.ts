@@ -14,6 +14,7 @@ import { ListenerDaemon } from "../src/daemon.js";
 import type { Setup } from "../src/setup.js";
 import { compileTemplate } from "../src/template.js";
 import { announce } from "./exa-lines.js";
+import { inlineRunner } from "../src/template-runner.js";
 
 export const ALL = "<% for (const [port, ips] of Object.entries(services)) { %><%= port %>: <%= ips.join(' ') %>\n<% } %>";
 export const ONLY_80 = "80: <%= (services[80] ?? []).join(' ') %>\n";
@@ -71,6 +72,8 @@ export function world(yaml: string, templates: Record<string, string>, { answer,
   const d = new ListenerDaemon(setup(yaml, templates), log, {
     clock,
     files,
+    // Templates on this thread: the fake clock cannot time a real one.
+    templates: inlineRunner,
     run: async (cmd, o) => {
       commands.push({ cmd, env: o.env ?? {} });
       return answer?.(cmd, o.env ?? {}) ?? OK;

@@ -9,6 +9,7 @@ import { parseListenerConfig } from "../src/config.js";
 import { ListenerDaemon } from "../src/daemon.js";
 import type { Setup } from "../src/setup.js";
 import { compileTemplate } from "../src/template.js";
+import { inlineRunner } from "../src/template-runner.js";
 import { announce, eor, SHUTDOWN, state, STOPPING, withdraw } from "./exa-lines.js";
 
 const log = createLogger({ program: "test", level: "error", write: () => {} });
@@ -30,7 +31,7 @@ function setup(yaml: string, template = TEMPLATE): Setup {
 async function daemon(yaml = "debounce: 50ms\nmax_wait: 2s\n", template?: string) {
   const clock = new FakeClock();
   const files = new MemoryFiles();
-  const d = new ListenerDaemon(setup(yaml, template), log, { clock, files, run: () => Promise.reject(new Error("no commands here")) });
+  const d = new ListenerDaemon(setup(yaml, template), log, { clock, files, templates: inlineRunner, run: () => Promise.reject(new Error("no commands here")) });
   daemons.push(d);
   await d.start();
   const out = () => files.text(OUT);
@@ -172,7 +173,7 @@ describe("listener daemon", () => {
     const clock = new FakeClock();
     const files = new MemoryFiles();
     const jsonLog = createLogger({ program: "t", format: "json", write: (l) => void lines.push(JSON.parse(l)) });
-    const d = new ListenerDaemon(setup("debounce: 10ms\nstate_file: /lb/state.json\n"), jsonLog, { clock, files });
+    const d = new ListenerDaemon(setup("debounce: 10ms\nstate_file: /lb/state.json\n"), jsonLog, { clock, files, templates: inlineRunner });
     daemons.push(d);
     files.refuse.set("/lb/state.json", "ENOSPC: no space left on device");
     for (let i = 1; i <= 5; i++) {
@@ -190,7 +191,7 @@ describe("listener daemon", () => {
   it("malformed lines: 20 logged a minute, then a count", async () => {
     const lines: Record<string, unknown>[] = [];
     const clock = new FakeClock();
-    const d = new ListenerDaemon(setup(""), createLogger({ program: "t", format: "json", write: (l) => void lines.push(JSON.parse(l)) }), { clock, files: new MemoryFiles() });
+    const d = new ListenerDaemon(setup(""), createLogger({ program: "t", format: "json", write: (l) => void lines.push(JSON.parse(l)) }), { clock, files: new MemoryFiles(), templates: inlineRunner });
     daemons.push(d);
     for (let i = 0; i < 50; i++) feed(d, "not json");
     expect(lines.filter((l) => l.event === "line_skipped")).toHaveLength(20);

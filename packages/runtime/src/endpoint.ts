@@ -9,6 +9,7 @@ import { createServer } from "node:http";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { HostPort, Logger } from "@exacast/core";
 import { authChallenge } from "@exacast/core";
+import { Backoff } from "./backoff.js";
 import type { Clock, TimerHandle } from "./clock.js";
 import { realClock } from "./clock.js";
 import type { EndpointReply, RouteTable } from "./routes.js";
@@ -50,16 +51,16 @@ export class EndpointServer {
 
   /** Resolves once listening (true), or after the first attempt failed (false): it keeps retrying on its own. */
   start(): Promise<boolean> {
-    let failures = 0;
+    const backoff = new Backoff(RETRY_FIRST_MS, RETRY_MAX_MS);
     const attempt = async (): Promise<boolean> => {
       if (this.stopped) return false;
       try {
         this.server = await this.listen();
-        this.log.info("http_listening", { address: address(this.opts.listen), auth: this.token ? "bearer" : "none", ...(failures > 0 ? { attempts: failures + 1 } : {}) });
+        this.log.info("http_listening", { address: address(this.opts.listen), auth: this.token ? "bearer" : "none", ...(backoff.count > 0 ? { attempts: backoff.count + 1 } : {}) });
         return true;
       } catch (e) {
-        const retryMs = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** failures);
-        if (failures++ === 0) this.log.error("http_listen_failed", { address: address(this.opts.listen), error: (e as Error).message, retry_ms: retryMs, note: "retrying with back-off" });
+        const retryMs = backoff.next();
+        if (backoff.count === 1) this.log.error("http_listen_failed", { address: address(this.opts.listen), error: (e as Error).message, retry_ms: retryMs, note: "retrying with back-off" });
         this.timer = this.clock.setTimeout(() => void attempt(), retryMs, { background: true });
         return false;
       }

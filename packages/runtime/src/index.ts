@@ -1,4 +1,5 @@
 export * from "./clock.js";
+export * from "./backoff.js";
 export * from "./fake-clock.js";
 export * from "./log-throttle.js";
 export * from "./process.js";

@@ -11,7 +11,9 @@
 //   a command that starts a daemon (`service foo restart`, `setsid prog &`)
 //   leaves it holding the pipes, and waiting for them would hold every later
 //   check or render until it exits. What arrives within DRAIN_MS of the exit
-//   is kept; the pipes are then let go.
+//   is kept; after that the pipes are still read, and what comes is dropped,
+//   until the daemon closes them: closing our end would kill it with SIGPIPE
+//   at its next write (the pipes no longer keep this program running).
 // - Groups still running when this process exits are killed with it.
 
 import type { Clock } from "./clock.js";
@@ -124,7 +126,7 @@ export async function runProcess(command: string | readonly string[], opts: RunO
         if (timedOut) killGroup(pid, "SIGKILL");
         live.delete(pid);
       }
-      for (const s of [child.stdout, child.stderr]) s?.destroy();
+      for (const s of [child.stdout, child.stderr]) if (s) keepDraining(s);
       resolve({ ok, status, exitCode, timedOut, output: tail.text(), durationMs: clock.now() - started });
     };
     later(opts.timeoutMs, () => {
@@ -150,6 +152,14 @@ export async function runProcess(command: string | readonly string[], opts: RunO
     });
     child.on("close", decide);
   });
+}
+
+/** Read and drop what a pipe still brings, without it keeping the event loop alive. */
+function keepDraining(s: NodeJS.ReadableStream & { unref?: () => void }): void {
+  s.removeAllListeners("data");
+  s.on("data", () => {});
+  s.on("error", () => {});
+  s.unref?.();
 }
 
 /** The last OUTPUT_KEPT characters of what a process wrote; the rest is read and dropped. */

@@ -2,7 +2,8 @@
 // children keep doing with the pipes; a timeout kills the whole group; the
 // output kept is bounded, its end kept.
 
-import { readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { killAllProcesses, OUTPUT_KEPT, runProcess } from "../../src/process.js";
 
@@ -69,6 +70,20 @@ describe("runProcess", () => {
     expect(r.ok).toBe(true);
     expect(r.output.length).toBeLessThan(OUTPUT_KEPT + 100);
     expect(r.output).toMatch(/^…\(5000009 bytes, the last 4000 characters\) x+\nthe end$/);
+  });
+
+  it("a child that outlives the shell keeps writing its output: its pipe is drained, not closed", async () => {
+    // Closing our end after the shell's exit killed it with SIGPIPE at its next write.
+    const dir = mkdtempSync(`${tmpdir()}/exacast-drain-`);
+    try {
+      const r = await shell(`(sleep 0.3; head -c 300000 /dev/zero | tr '\\0' y; echo; touch ${dir}/done) & echo started`);
+      expect(r).toMatchObject({ ok: true, output: "started" });
+      const t0 = Date.now();
+      while (!existsSync(`${dir}/done`) && Date.now() - t0 < 3000) await new Promise((w) => setTimeout(w, 20));
+      expect(existsSync(`${dir}/done`)).toBe(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("killAllProcesses ends what still runs (the program is exiting)", async () => {
