@@ -19,7 +19,7 @@ const numeric = (p) => p.split(/[./]/).slice(0, 4).reduce((n, o) => n * 256 + Nu
 export async function listenerSoak({ changes, seconds, sampleMs, dir, rate = 0, prefixes = 5000, ports = 50 }) {
   const out = `${dir}/services.txt`;
   writeFileSync(`${dir}/services.ejs`, "<% for (const p of ports) { %><%= p %>: <%= services[p].join(' ') %>\n<% } %>");
-  writeFileSync(`${dir}/listener.yaml`, `debounce: 100ms\nmax_wait: 1s\ntemplates: [{ source: services.ejs, destination: ${out} }]\n`);
+  writeFileSync(`${dir}/listener.yaml`, `debounce: 100ms\nmax_wait: 1s\n# The model drops a neighbor's routes when its session goes down.\nstale_grace: 0s\ntemplates: [{ source: services.ejs, destination: ${out} }]\n`);
   const memFile = `${dir}/memory.ndjson`;
   const l = run(process.execPath, [...NODE_FLAGS, listenerBin, "--config", `${dir}/listener.yaml`], { cwd: dir, env: { ...process.env, EXACAST_SOAK_MEMFILE: memFile } });
   const random = rng(7);

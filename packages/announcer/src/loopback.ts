@@ -134,7 +134,10 @@ export class LoopbackManager implements Loopback {
   removeAll(): Promise<void> {
     this.stop();
     this.wanted.clear();
-    for (const text of [...this.ours]) this.enqueue(() => this.del(text));
+    // Read `ours` only once the tasks before have run: an add still in flight is ours too.
+    this.enqueue(async () => {
+      for (const text of [...this.ours]) await this.del(text);
+    });
     return this.chain;
   }
 
