@@ -15,6 +15,7 @@ import {
 import type { Prefix } from "./ip.js";
 import { parseAddress, parseIPv4, parsePrefix } from "./ip.js";
 import type { Result } from "./result.js";
+import { MAX_LINE_LENGTH } from "./lines.js";
 import { err, ok } from "./result.js";
 import { formatIssues, formatPath } from "./zod-issues.js";
 
@@ -67,8 +68,6 @@ export function isExabgpStopping(reason: string | undefined): boolean {
   return reason !== undefined && EXABGP_STOPPING_REASONS.some((r) => reason.startsWith(r));
 }
 
-/** ExaBGP never writes lines this long; a longer one is refused before JSON.parse. */
-export const MAX_LINE_LENGTH = 1 << 20;
 
 const FAMILIES: Record<string, 4 | 6> = { "ipv4 unicast": 4, "ipv6 unicast": 6 };
 const STATES = new Set(["connected", "up", "down"]);

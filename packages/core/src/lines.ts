@@ -5,7 +5,9 @@
 
 import type { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
-import { MAX_LINE_LENGTH } from "./exabgp-parse.js";
+
+/** ExaBGP never writes lines this long; a longer one is refused before JSON.parse. */
+export const MAX_LINE_LENGTH = 1 << 20;
 
 export interface LineHandlers {
   line(text: string, lineNo: number): void;
