@@ -136,26 +136,27 @@ const capture = join(root, "test/fixtures/exabgp-4.2-route-server-session.ndjson
 const template = join(root, "examples/haproxy.cfg.ejs");
 
 /**
- * Per bin: the start-up paths whose compiled code goes into the cache (only
- * those: V8 reads all of a cache at every start), and a run of the daemon
- * through the bin, stdin at EOF, that must exit 0 — the bundle's lazily loaded
- * half works too.
+ * Per bin: the runs whose compiled code goes into the cache — the paths people
+ * wait for (--version, check, render) and the daemon's start, stdin at EOF (a
+ * respawn) — each with what its stdin gets.
  */
-function pathsOf(name, tmp) {
+function trainingRuns(name, tmp) {
   if (name === "exacast-listener") {
-    return {
-      train: [["--version"], ["render", "--input", capture, "--template", template]],
-      daemon: { argv: ["--template", `${template}:${tmp}/haproxy.cfg`], input: readFileSync(capture) },
-    };
+    return [
+      { argv: ["--version"] },
+      { argv: ["render", "--input", capture, "--template", template] },
+      { argv: ["--template", `${template}:${tmp}/haproxy.cfg`], input: readFileSync(capture) },
+    ];
   }
   if (name === "exacast-announcer") {
     writeFileSync(join(tmp, "announcer.yaml"), "apps: []\n");
-    return {
-      train: [["--version"], ["check", "--config", join(root, "examples/announcer.yaml")]],
-      daemon: { argv: ["--config", join(tmp, "announcer.yaml")], input: "" },
-    };
+    return [
+      { argv: ["--version"] },
+      { argv: ["check", "--config", join(root, "examples/announcer.yaml")] },
+      { argv: ["--config", join(tmp, "announcer.yaml")], input: "" },
+    ];
   }
-  return { train: [["--version"]] };
+  return [{ argv: ["--version"] }];
 }
 
 run([join(root, "node_modules/typescript/bin/tsc"), "-b"], { stdio: "inherit" });
@@ -165,9 +166,9 @@ const plugins = [zodEnglishOnly, await unbarrel(workspaces)];
 try {
   for (const bin of bins()) {
     const file = await bundle(bin, plugins);
-    const paths = pathsOf(bin.name, tmp);
-    for (const argv of paths.train) run([train, file, ...argv]);
-    if (paths.daemon) run([join(bin.dir, "bin", `${bin.name}.js`), ...paths.daemon.argv], { input: paths.daemon.input, stdio: ["pipe", "ignore", "pipe"] });
+    for (const { argv, input } of trainingRuns(bin.name, tmp)) {
+      run([train, file, ...argv], { input: input ?? "", stdio: ["pipe", "ignore", "pipe"] });
+    }
     console.log(`built ${relative(root, file)} (+ code cache)`);
   }
 } finally {

@@ -23,21 +23,23 @@ export function ipv4Prefix(i) {
   return `${(n >>> 24) & 255}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.0/24`;
 }
 
-export function announceLine(counter, { peer = "127.0.0.1", prefix, nexthop = "192.0.2.2", communities = [], asPath = [64999, 65000, 3356, 174], med }) {
+/** One update announcing `prefix` (or every one of `prefixes`: ExaBGP packs an UPDATE's NLRIs in one line). */
+export function announceLine(counter, { peer = "127.0.0.1", prefix, prefixes = [prefix], nexthop = "192.0.2.2", communities = [], largeCommunities = [], asPath = [64999, 65000, 3356, 174], med }) {
   const comm = communities.length ? `, "community": [ ${communities.map(([a, b]) => `[ ${a}, ${b} ]`).join(", ")} ]` : "";
+  const large = largeCommunities.length ? `, "large-community": [ ${largeCommunities.map((c) => `[ ${c.join(", ")} ]`).join(", ")} ]` : "";
   const medAttr = med !== undefined ? `, "med": ${med}` : "";
-  const fam = prefix.includes(":") ? "ipv6 unicast" : "ipv4 unicast";
+  const fam = prefixes[0].includes(":") ? "ipv6 unicast" : "ipv4 unicast";
   return (
     HEAD(counter, "update") +
     NEIGHBOR(peer) +
-    `"direction": "receive", "message": { "update": { "attribute": { "origin": "igp", "as-path": [ ${asPath.join(", ")} ], "confederation-path": []${medAttr}${comm} }, ` +
-    `"announce": { "${fam}": { "${nexthop}": [ { "nlri": "${prefix}" } ] } } } } } }`
+    `"direction": "receive", "message": { "update": { "attribute": { "origin": "igp", "as-path": [ ${asPath.join(", ")} ], "confederation-path": []${medAttr}${comm}${large} }, ` +
+    `"announce": { "${fam}": { "${nexthop}": [ ${prefixes.map((p) => `{ "nlri": "${p}" }`).join(", ")} ] } } } } } }`
   );
 }
 
-export function withdrawLine(counter, { peer = "127.0.0.1", prefix }) {
-  const fam = prefix.includes(":") ? "ipv6 unicast" : "ipv4 unicast";
-  return HEAD(counter, "update") + NEIGHBOR(peer) + `"direction": "receive", "message": { "update": { "withdraw": { "${fam}": [ { "nlri": "${prefix}" } ] } } } } }`;
+export function withdrawLine(counter, { peer = "127.0.0.1", prefix, prefixes = [prefix] }) {
+  const fam = prefixes[0].includes(":") ? "ipv6 unicast" : "ipv4 unicast";
+  return HEAD(counter, "update") + NEIGHBOR(peer) + `"direction": "receive", "message": { "update": { "withdraw": { "${fam}": [ ${prefixes.map((p) => `{ "nlri": "${p}" }`).join(", ")} ] } } } } }`;
 }
 
 export function stateLine(counter, { peer = "127.0.0.1", state }) {
@@ -66,6 +68,47 @@ export function ingestStream(total = 300_000, { asn = 12345, ports = 50 } = {}) 
   while (lines.length < total) {
     const prefix = announced[Math.floor(random() * announced.length)];
     lines.push(withdrawLine(lines.length + 1, { prefix }));
+  }
+  return lines;
+}
+
+/**
+ * A varied stream for the ingest benchmark: `bytes` of ExaBGP lines from a
+ * seeded generator. Each announce carries `nlris` prefixes (1 to many: line
+ * length), an as-path of `asPath` hops and `communities` other communities;
+ * `serviceShare` of the announced prefixes carry 12345:<port>; `withdrawShare`
+ * of the lines withdraw earlier prefixes (services included), interleaved.
+ */
+export function variedStream({ bytes, seed, serviceShare, withdrawShare, nlris, asPath, communities, asn = 12345 }) {
+  const random = rng(seed);
+  const int = (n) => Math.floor(random() * n);
+  const lines = [stateLine(1, { state: "connected" }), stateLine(2, { state: "up" })];
+  const announced = [];
+  let size = 0;
+  let next = int(1 << 20);
+  while (size < bytes) {
+    let line;
+    if (announced.length > 0 && random() < withdrawShare) {
+      const prefixes = Array.from({ length: 1 + int(nlris) }, () => announced[int(announced.length)]);
+      line = withdrawLine(lines.length + 1, { prefixes });
+    } else {
+      const service = random() < serviceShare;
+      const prefixes = Array.from({ length: service ? 1 : 1 + int(nlris) }, () => {
+        const i = next++;
+        return service ? `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}/32` : ipv4Prefix(i);
+      });
+      const others = Array.from({ length: communities }, () => [1 + int(65000), int(65536)].map((n) => (n === asn ? n + 1 : n)));
+      const path = [64999, ...Array.from({ length: asPath }, () => 1 + int(400000))];
+      line = announceLine(lines.length + 1, {
+        prefixes,
+        communities: service ? [[asn, 80 + int(50)], ...others] : others,
+        asPath: path,
+        med: int(3) === 0 ? int(1000) : undefined,
+      });
+      announced.push(...prefixes);
+    }
+    lines.push(line);
+    size += line.length + 1;
   }
   return lines;
 }

@@ -1,88 +1,84 @@
-// Listener ingest: the issue's 300k-line stream (1% service routes, a full
-// table's worth of other prefixes, then withdraws of a tenth) through the
-// real program — the built bin, a small template, the stream piped into its
-// stdin, timed to its exit (EOF → final render → exit) — beside the floor
-// (split lines + JSON.parse in node) measured in this same run.
+// Listener ingest: the real program (the built bin, a small template) against
+// the floor — a bare program, no project code, that splits stdin into lines and
+// JSON.parses each — on generated streams it has not seen (a new seed each run,
+// printed) that vary line length, the share of service routes (≤ 5%) and of
+// withdraws. Both read the same file through a pipe (`cat file | node …`), timed
+// from start to exit, in alternating rounds; the listener's output is checked.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
-import { LineSplitter } from "@exacast/core";
-import { Ingest, Rib } from "@exacast/listener";
-import { ingestStream } from "./generate.mjs";
-import { chunks, fmt, median, splitAndParse, timeMedian, verdict } from "./measure.mjs";
+import { variedStream } from "./generate.mjs";
+import { fmt, median, verdict } from "./measure.mjs";
 
-const LINES = 300_000;
-const ROUNDS = 3;
+const MB = Number(process.env.BENCH_INGEST_MB ?? 60);
+const ROUNDS = 5;
+const seed = Number(process.env.BENCH_SEED ?? Date.now() % 2 ** 31);
 const listenerBin = fileURLToPath(new URL("../../packages/listener/bin/exacast-listener.js", import.meta.url));
-const text = ingestStream(LINES).join("\n") + "\n";
-const input = chunks(text);
+const floor = fileURLToPath(new URL("./floor-split-parse.mjs", import.meta.url));
 const dir = mkdtempSync(`${tmpdir()}/exacast-bench-ingest-`);
 const template = `${dir}/small.ejs`;
 writeFileSync(template, "<% for (const p of ports) { %><%= p %> <%= services[p].length %>\n<% } %>");
-writeFileSync(`${dir}/stream.ndjson`, text);
 
-const floor = () => splitAndParse(input);
+const VARIANTS = [
+  { name: "full table: 1 NLRI, 4 hops, 1% services, 10% withdraws", nlris: 1, asPath: 4, communities: 2, serviceShare: 0.01, withdrawShare: 0.1 },
+  { name: "short lines: 1 NLRI, 1 hop, 5% services, 30% withdraws", nlris: 1, asPath: 1, communities: 0, serviceShare: 0.05, withdrawShare: 0.3 },
+  { name: "long lines: ≤ 40 NLRIs, 12 hops, 2% services, 5% withdraws", nlris: 40, asPath: 12, communities: 8, serviceShare: 0.02, withdrawShare: 0.05 },
+  { name: "very long lines: ≤ 400 NLRIs, 30 hops, 1% services", nlris: 400, asPath: 30, communities: 20, serviceShare: 0.01, withdrawShare: 0.02 },
+  { name: "withdraw-heavy: ≤ 3 NLRIs, 50% withdraws, 0.5% services", nlris: 3, asPath: 6, communities: 4, serviceShare: 0.005, withdrawShare: 0.5 },
+];
 
-let held = 0;
-function inProcess() {
-  const rib = new Rib({ communityAsn: 12345, maxRoutes: 1_000_000 });
-  const ingest = new Ingest(rib, { staleGraceMs: 0 });
-  const s = new LineSplitter({ line: (l, n) => ingest.line(l, n) });
-  for (const c of input) s.push(c);
-  s.end();
-  held = rib.size;
-  return ingest.stats;
-}
-
-/** Spawn `args`, pipe the stream into its stdin, resolve with ms to its exit. */
-function timeProcess(args) {
+/** ms from spawn to exit of `node args…` reading `file` through a pipe. */
+function timeProgram(file, args) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, args, { stdio: ["pipe", "ignore", "pipe"] });
+    const child = spawn("sh", ["-c", 'cat "$0" | exec "$@"', file, process.execPath, ...args], { stdio: ["ignore", "ignore", "pipe"] });
     let err = "";
     child.stderr.on("data", (d) => (err += d));
     child.on("exit", (code) => (code === 0 ? resolve(performance.now() - t0) : reject(new Error(`${args.join(" ")} exited ${code}: ${err.slice(-500)}`))));
-    let i = 0;
-    const pump = () => {
-      while (i < input.length) if (!child.stdin.write(input[i++])) return void child.stdin.once("drain", pump);
-      child.stdin.end();
-    };
-    pump();
   });
 }
 
-async function medianOf(fn) {
-  await fn();
-  const xs = [];
-  for (let i = 0; i < ROUNDS; i++) xs.push(await fn());
-  return median(xs);
+/** The services the stream leaves, as the small template prints them. */
+function expectedOutput(lines) {
+  const live = new Map();
+  for (const l of lines) {
+    if (l.includes('"announce"') && l.includes("[ 12345, ")) live.set(/"nlri": "([^"]+)"/.exec(l)[1], Number(/\[ 12345, (\d+) \]/.exec(l)[1]));
+    else if (l.includes('"withdraw"')) for (const m of l.matchAll(/"nlri": "([^"]+)"/g)) live.delete(m[1]);
+  }
+  const counts = new Map();
+  for (const port of live.values()) counts.set(port, (counts.get(port) ?? 0) + 1);
+  return [...counts].sort((a, b) => a[0] - b[0]).map(([p, n]) => `${p} ${n}\n`).join("");
 }
 
-// The floor as a program too: node reading the same pipe, split + JSON.parse.
-const floorScript = `${dir}/floor.mjs`;
-writeFileSync(
-  floorScript,
-  `import { readLines } from "@exacast/core";\nlet n = 0;\nawait readLines(process.stdin, { line: (l) => { if (JSON.parse(l)) n++; } });\n`,
-);
-const coreUrl = import.meta.resolve("@exacast/core");
-writeFileSync(floorScript, readFileSync(floorScript, "utf8").replace('"@exacast/core"', JSON.stringify(coreUrl)));
-
-const stats = inProcess();
-const tFloor = timeMedian(floor, ROUNDS);
-const tIn = timeMedian(inProcess, ROUNDS);
-const out = `${dir}/out.txt`;
-const tProgram = await medianOf(() => timeProcess([listenerBin, "--template", `${template}:${out}`]));
-const tFloorProcess = await medianOf(() => timeProcess([floorScript]));
-const rendered = readFileSync(out, "utf8").trim().split("\n");
-
-const rate = (ms) => (LINES / ms) * 1000;
-console.log(`stream: ${fmt(LINES)} lines, ${fmt(text.length / 1e6)} MB; ${fmt(stats.lines - stats.skipped)} parsed, ${fmt(stats.skipped)} skipped by the prefilter; ${fmt(held)} service routes held at the end; rendered ${rendered.length} ports`);
-console.log(`floor, in process   (split + JSON.parse)         : ${fmt(rate(tFloor))} lines/s (${tFloor.toFixed(0)} ms)`);
-console.log(`floor, as a program (stdin pipe, split + parse)  : ${fmt(rate(tFloorProcess))} lines/s (${tFloorProcess.toFixed(0)} ms to exit)`);
-console.log(`listener, in process (split + prefilter + RIB)   : ${fmt(rate(tIn))} lines/s (${tIn.toFixed(0)} ms)  ${(tFloor / tIn).toFixed(2)}× the floor`);
-console.log(`listener, the program (stdin → render → exit)    : ${fmt(rate(tProgram))} lines/s (${tProgram.toFixed(0)} ms to exit)`);
-console.log(`  program vs the program floor: ${(tFloorProcess / tProgram).toFixed(2)}×`);
-const ok = verdict("listener program / floor (split + JSON.parse, in process)", tFloor / tProgram, 0.5, { unit: "×" });
+console.log(`seed ${seed}; ${MB} MB per stream; ${ROUNDS} rounds, floor and listener alternating`);
+let ok = true;
+const ratios = [];
+for (const [i, v] of VARIANTS.entries()) {
+  const lines = variedStream({ bytes: MB * 1e6, seed: seed + i, ...v });
+  const file = `${dir}/stream-${i}.ndjson`;
+  writeFileSync(file, lines.join("\n") + "\n");
+  const out = `${dir}/out-${i}.txt`;
+  const listener = () => timeProgram(file, [listenerBin, "--template", `${template}:${out}`]);
+  const bare = () => timeProgram(file, [floor]);
+  await bare();
+  await listener();
+  const tf = [];
+  const tl = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [fn, xs] of r % 2 ? [[listener, tl], [bare, tf]] : [[bare, tf], [listener, tl]]) xs.push(await fn());
+  }
+  const [f, l] = [median(tf), median(tl)];
+  const lengths = lines.map((x) => x.length).sort((a, b) => a - b);
+  const rendered = readFileSync(out, "utf8");
+  const right = rendered === expectedOutput(lines);
+  console.log(`\n${v.name}`);
+  console.log(`  ${fmt(lines.length)} lines, length median ${fmt(lengths[lengths.length >> 1])}, max ${fmt(lengths.at(-1))}; listener's file ${right ? "right" : "WRONG"} (${rendered.split("\n").length - 1} ports)`);
+  console.log(`  floor ${fmt(f)} ms, listener ${fmt(l)} ms to exit (${fmt((lines.length / l) * 1000)} lines/s)`);
+  ok = verdict(`listener / floor (bare split + JSON.parse), ${v.name.split(":")[0]}`, f / l, 1.0, { unit: "×" }) && right && ok;
+  ratios.push(f / l);
+  rmSync(file);
+}
+console.log(`\nlowest ratio ${Math.min(...ratios).toFixed(2)}×`);
 rmSync(dir, { recursive: true, force: true });
 process.exit(ok ? 0 : 1);

@@ -9,31 +9,44 @@
 //   beyond this shape);
 // - it has no backslash, so every JSON string is its literal text and a key or
 //   value cannot hide behind \u escapes;
-// - it mentions none of "state", "notification", "eor" (session events, and
-//   End-of-RIB, which the daemon renders on; other message types are ignored);
+// - none of its strings is "state", "notification" or "eor" (session events,
+//   and End-of-RIB, which the daemon renders on; other message types are
+//   ignored);
 // - no `"community"` list in it holds the community ASN, or a number written
 //   with a fraction or an exponent (`1.2345e4` is 12345 too): no announce in
 //   it can carry our community;
-// - no NLRI in it is a prefix held for any neighbor: a withdraw of a held
-//   prefix, or its re-announce without our community, must reach the RIB.
-//   NLRIs are `"nlri": "<prefix>"` values, or bare strings in a list, which
-//   ExaBGP does not write: a list holding a string sends the line to the parser.
+// - no string after its first `announce"` or `withdraw"` that is not a key
+//   names a held prefix, in any form the parser reads (`10.0.0.1` is
+//   10.0.0.1/32; IPv6 in any spelling): the parser takes NLRIs only from the
+//   values of the keys announce and withdraw, so a withdraw of a held prefix,
+//   or its re-announce without our community, reaches the RIB. (With no
+//   backslash, quotes alternate opening and closing strings; the quote ending
+//   that first `announce"` closes one.)
 // False positives only cost a parse. False negatives would be bugs: a property
 // test holds "prefilter + parse" equal to "parse everything".
 //
-// Every search is an indexOf for a needle whose first character is rare in
-// ExaBGP's lines (not `"`), then a look at its neighbours: a JavaScript loop
-// over the characters would cost more than JSON.parse.
+// Speed: before that first announce/withdraw, one regular expression and
+// indexOf searches (native code) do the work; after it, where a long UPDATE
+// has hundreds of NLRIs, the line is walked string by string, and an IPv4
+// NLRI is fingerprinted as it is read and looked up only when the RIB's
+// fingerprint table says it may be held. A JavaScript loop over every
+// character would cost more than JSON.parse.
 
 import { parsePrefix } from "@exacast/core";
+import { fingerprintStep } from "./held-prefixes.js";
 
 const HEAD = '"exabgp": ';
 const SESSION = /"(?:state|notification|eor)"/;
 const NOT_AN_INTEGER = /[.eE]/;
+/** Both 9 characters long: the body starts 9 past the first of them. */
+const ANNOUNCE = 'announce"';
+const WITHDRAW = 'withdraw"';
 
 export interface HeldPrefixes {
   holdsPrefix(text: string): boolean;
   readonly heldPrefixCount: number;
+  /** False when no held prefix's canonical text has this fingerprint (held-prefixes.ts); absent: every one may. */
+  mayHoldFingerprint?(fingerprint: number): boolean;
 }
 
 export class Prefilter {
@@ -49,76 +62,91 @@ export class Prefilter {
   /** False only when the line cannot change the RIB and is no session event. */
   mayMatter(line: string): boolean {
     if (line.charCodeAt(0) !== 0x7b || !line.startsWith(HEAD, 2) || line.charCodeAt(line.length - 1) !== 0x7d) return true;
-    if (line.indexOf("\\") !== -1 || SESSION.test(line)) return true;
-    if (this.mayCarryOurCommunity(line)) return true;
-    if (this.held.heldPrefixCount === 0) return false;
-    return this.nlriMayBeHeld(line) || hasStringInList(line);
+    if (line.indexOf("\\") !== -1) return true;
+    const a = line.indexOf(ANNOUNCE);
+    const w = line.indexOf(WITHDRAW);
+    const body = a === -1 ? w : w === -1 ? a : Math.min(a, w);
+    const head = body === -1 ? line : line.slice(0, body);
+    if (SESSION.test(head) || this.mayCarryOurCommunity(head)) return true;
+    return body !== -1 && this.bodyMayMatter(line, body + ANNOUNCE.length);
   }
 
-  private mayCarryOurCommunity(line: string): boolean {
-    for (let at = line.indexOf('community"'); at !== -1; at = line.indexOf('community"', at + 10)) {
-      if (line.charCodeAt(at - 1) !== 0x22) continue; // large-community, extended-community
-      let i = skipSpaces(line, at + 10);
-      if (line.charCodeAt(i) !== 0x3a /* : */) continue; // a value, not a key
-      i = skipSpaces(line, i + 1);
-      if (line.charCodeAt(i) !== 0x5b /* [ */) return true;
-      // A list of number pairs has no `"` or `}`: the first one ends it (if it
-      // does not, the list is invalid and the parser refuses the whole line).
-      let end = line.indexOf('"', i);
-      const brace = line.indexOf("}", i);
-      if (end === -1 || (brace !== -1 && brace < end)) end = brace === -1 ? line.length : brace;
-      const list = line.slice(i, end);
-      if (list.indexOf(this.asnText) !== -1 || NOT_AN_INTEGER.test(list)) return true;
+  private mayCarryOurCommunity(text: string): boolean {
+    for (let at = text.indexOf('community"'); at !== -1; at = text.indexOf('community"', at + 10)) {
+      if (text.charCodeAt(at - 1) === 0x22 && this.listMayCarryOurCommunity(text, at + 10)) return true; // not large-community, extended-community
     }
     return false;
   }
 
-  private nlriMayBeHeld(line: string): boolean {
-    for (let at = line.indexOf('nlri"'); at !== -1; at = line.indexOf('nlri"', at + 5)) {
-      if (line.charCodeAt(at - 1) !== 0x22) continue;
-      let i = skipSpaces(line, at + 5);
-      if (line.charCodeAt(i) !== 0x3a /* : */) continue; // "nlri" as a value, not a key
-      i = skipSpaces(line, i + 1);
-      if (line.charCodeAt(i) !== 0x22) return true; // not a string: let the parser judge
-      const end = line.indexOf('"', i + 1);
-      if (end === -1 || this.mayBeHeld(line.slice(i + 1, end))) return true;
+  /** `i`: just past the closing quote of a "community" string. */
+  private listMayCarryOurCommunity(line: string, i: number): boolean {
+    i = skipSpaces(line, i);
+    if (line.charCodeAt(i) !== 0x3a /* : */) return false; // a value, not a key
+    i = skipSpaces(line, i + 1);
+    if (line.charCodeAt(i) !== 0x5b /* [ */) return true;
+    // A list of number pairs has no `"` or `}`: the first one ends it (if it
+    // does not, the list is invalid and the parser refuses the whole line).
+    let end = line.indexOf('"', i);
+    const brace = line.indexOf("}", i);
+    if (end === -1 || (brace !== -1 && brace < end)) end = brace === -1 ? line.length : brace;
+    const list = line.slice(i, end);
+    return list.indexOf(this.asnText) !== -1 || NOT_AN_INTEGER.test(list);
+  }
+
+  /** Every string from `from` on, where `from` is outside any string. */
+  private bodyMayMatter(line: string, from: number): boolean {
+    const checkNlris = this.held.heldPrefixCount > 0;
+    for (let open = line.indexOf('"', from); open !== -1; open = line.indexOf('"', open + 1)) {
+      // The key "nlri" (as a value it would not matter either): its closing
+      // quote is next. (charCodeAt: startsWith costs more on a sliced string.)
+      if (line.charCodeAt(open + 5) === 0x22 && line.charCodeAt(open + 1) === 0x6e && line.charCodeAt(open + 4) === 0x69 && line.charCodeAt(open + 2) === 0x6c && line.charCodeAt(open + 3) === 0x72) {
+        open += 5;
+        continue;
+      }
+      // Read digits, dots and slashes, fingerprinting them: an IPv4 prefix, if
+      // the string ends there.
+      let i = open + 1;
+      let h = 0;
+      let slash = false;
+      let c = line.charCodeAt(i);
+      while ((c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2f) {
+        if (c === 0x2f) slash = true;
+        h = fingerprintStep(h, c);
+        c = line.charCodeAt(++i);
+      }
+      const ipv4 = c === 0x22 && i > open + 1;
+      const close = c === 0x22 ? i : line.indexOf('"', i);
+      if (close === -1) return true; // unterminated: the parser judges
+      const key = line.charCodeAt(skipSpaces(line, close + 1)) === 0x3a;
+      if (ipv4) {
+        if (!key && checkNlris && this.ipv4MayBeHeld(line, open + 1, close, h, slash)) return true;
+      } else if (isSessionWord(line, open + 1, close)) return true;
+      else if (key) {
+        if (close - open === 10 && line.startsWith("community", open + 1) && this.listMayCarryOurCommunity(line, close + 1)) return true;
+      } else if (checkNlris && this.mayBeHeld(line.slice(open + 1, close))) return true;
+      open = close;
     }
     return false;
   }
 
-  /** Whether NLRI text `s` may name a held prefix, whatever way it is written. */
+  /** line[a, b) is digits, dots and slashes, with fingerprint h: its own canonical text (or invalid, and the parser refuses the line); bare, it means /32. */
+  private ipv4MayBeHeld(line: string, a: number, b: number, h: number, slash: boolean): boolean {
+    const fingerprint = slash ? h : fingerprintStep(fingerprintStep(fingerprintStep(h, 0x2f), 0x33), 0x32);
+    if (this.held.mayHoldFingerprint?.(fingerprint) === false) return false;
+    return this.held.holdsPrefix(slash ? line.slice(a, b) : `${line.slice(a, b)}/32`);
+  }
+
+  /** Whether a string that is not IPv4 text may name a held prefix (IPv6 in any spelling). */
   private mayBeHeld(s: string): boolean {
     if (this.held.holdsPrefix(s)) return true;
-    if (isDigitsDotsSlash(s)) {
-      // Dotted quad: with a length it is its own canonical text (or invalid,
-      // and the parser refuses the whole line); bare, it means /32.
-      return s.indexOf("/") === -1 && this.held.holdsPrefix(`${s}/32`);
-    }
     const p = parsePrefix(s);
     return p.ok && this.held.holdsPrefix(p.value.text);
   }
 }
 
-/**
- * Whether a string is an element of a list. The first element of a list
- * follows its `[`; a later one follows `}, ` when the elements before it are
- * objects (after a number, a list or a literal the list is not one of NLRIs,
- * and the parser refuses the line whatever its strings say).
- */
-function hasStringInList(line: string): boolean {
-  for (let at = line.indexOf("["); at !== -1; at = line.indexOf("[", at + 1)) {
-    if (line.charCodeAt(skipSpaces(line, at + 1)) === 0x22) return true;
-  }
-  for (let at = line.indexOf("}"); at !== -1; at = line.indexOf("}", at + 1)) {
-    let i = skipSpaces(line, at + 1);
-    if (line.charCodeAt(i) !== 0x2c /* , */) continue;
-    i = skipSpaces(line, i + 1);
-    if (line.charCodeAt(i) !== 0x22) continue;
-    const end = line.indexOf('"', i + 1);
-    if (end === -1) return true;
-    if (line.charCodeAt(skipSpaces(line, end + 1)) !== 0x3a) return true; // not a key: an element
-  }
-  return false;
+function isSessionWord(line: string, a: number, b: number): boolean {
+  const n = b - a;
+  return (n === 5 && line.startsWith("state", a)) || (n === 3 && line.startsWith("eor", a)) || (n === 12 && line.startsWith("notification", a));
 }
 
 const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === 0x0a || c === 0x0d;
@@ -130,13 +158,4 @@ function skipSpaces(s: string, i: number): number {
   i += 2;
   while (isSpace(s.charCodeAt(i))) i++;
   return i;
-}
-
-function isDigitsDotsSlash(s: string): boolean {
-  if (s.length === 0) return false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if ((c < 0x30 || c > 0x39) && c !== 0x2e && c !== 0x2f) return false;
-  }
-  return true;
 }

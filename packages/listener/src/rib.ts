@@ -5,6 +5,7 @@
 
 import type { Community, Prefix, RouteAttributes, SessionState } from "@exacast/core";
 import { isGracefulShutdown } from "@exacast/core";
+import { HeldPrefixSet } from "./held-prefixes.js";
 
 export interface Route {
   readonly neighbor: string;
@@ -72,7 +73,7 @@ function sameRoute(a: Route, b: Route): boolean {
 export class Rib {
   private readonly neighbors = new Map<string, Neighbor>();
   /** Prefix text → number of held routes with it, over all neighbors (the prefilter asks). */
-  private readonly heldPrefixes = new Map<string, number>();
+  private readonly heldPrefixes = new HeldPrefixSet();
   private count = 0;
   private periods = 0;
   /** Bumped on every change to what is held: the services map is stale when it moved. */
@@ -95,6 +96,11 @@ export class Rib {
 
   get heldPrefixCount(): number {
     return this.heldPrefixes.size;
+  }
+
+  /** False when no held prefix's text has this fingerprint (see held-prefixes.ts). */
+  mayHoldFingerprint(fingerprint: number): boolean {
+    return this.heldPrefixes.mayHold(fingerprint);
   }
 
   setMaxRoutes(n: number): void {
@@ -133,7 +139,7 @@ export class Rib {
     this.version++;
     if (old !== undefined) return "replaced";
     this.count++;
-    this.heldPrefixes.set(prefix.text, (this.heldPrefixes.get(prefix.text) ?? 0) + 1);
+    this.heldPrefixes.add(prefix.text);
     return "added";
   }
 
@@ -246,7 +252,7 @@ export class Rib {
     if (this.count >= this.opts.maxRoutes) return;
     nb.routes.set(key, route);
     this.count++;
-    this.heldPrefixes.set(route.prefix.text, (this.heldPrefixes.get(route.prefix.text) ?? 0) + 1);
+    this.heldPrefixes.add(route.prefix.text);
     this.version++;
   }
 
@@ -257,9 +263,7 @@ export class Rib {
     nb.stale?.delete(key);
     if (nb.stale?.size === 0) nb.stale = undefined;
     this.count--;
-    const n = this.heldPrefixes.get(old.prefix.text)!;
-    if (n <= 1) this.heldPrefixes.delete(old.prefix.text);
-    else this.heldPrefixes.set(old.prefix.text, n - 1);
+    this.heldPrefixes.remove(old.prefix.text);
     this.version++;
     return true;
   }

@@ -50,8 +50,10 @@ const oddUpdate = fc
     style: fc.constantFrom("object", "string", "mixed", "tight", "escaped", "exponent", "fraction"),
     // Our ASN's digits where they do not make a community: the prefilter must still be right.
     decoy: fc.constantFrom("", `, "med": ${ASN}`, `, "as-path": [ ${ASN} ]`, `, "large-community": [ [ ${ASN}, 443, 1 ] ]`, `, "originator-id": "${ASN}"`),
+    // JSON's keys have no order: the attributes may follow the NLRIs.
+    attributesLast: fc.boolean(),
   })
-  .map(({ peer, ann, wd, comms, pathId, style, decoy }) => {
+  .map(({ peer, ann, wd, comms, pathId, style, decoy, attributesLast }) => {
     const entry = (p: string, i: number) => {
       if (style === "string" || (style === "mixed" && i > 0)) return `"${p}"`;
       const val = style === "escaped" ? p.replace("/", "\\u002f") : p;
@@ -72,10 +74,12 @@ const oddUpdate = fc
       .filter((f) => byFam(ann, f).length)
       .map((f) => `"${f}": { "${f === "ipv4 unicast" ? "192.0.2.2" : "2001:db8::2"}": [ ${byFam(ann, f).map(entry).join(", ")} ] }`);
     if (anns.length) parts.push(`"announce": { ${anns.join(", ")} }`);
+    const attribute = `"attribute": { "origin": "igp"${decoy}${community} }`;
+    const update = attributesLast ? [...parts, attribute] : [attribute, ...parts];
     return (
       `{ "exabgp": "4.0.1", "time": 1795327079.1, "host" : "lb1", "pid" : 4549, "ppid" : 1, "counter": 7, "type": "update", ` +
       `"neighbor": { "address": { "local": "127.0.0.3", "peer": "${peer}" }, "asn": { "local": 65001, "peer": 64999 } , ` +
-      `"direction": "receive", "message": { "update": { "attribute": { "origin": "igp"${decoy}${community} }${parts.length ? ", " : ""}${parts.join(", ")} } } } }`
+      `"direction": "receive", "message": { "update": { ${update.join(", ")} } } } }`
     );
   });
 
@@ -139,13 +143,25 @@ describe("prefilter", () => {
     expect(pf.mayMatter('{ "exabgp": "4.0.1", "type": "notification", "notification": "shutdown" }')).toBe(true);
   });
 
-  it("parses lines whose strings it cannot read literally or lists of bare strings", () => {
+  it("parses lines whose strings it cannot read literally, and reads NLRIs written as bare strings", () => {
     const escaped = withdraw(["1.2.3.0/24"]).replace("1.2.3.0/24", "1.2.3.0\\u002f24");
     expect(pf.mayMatter(escaped)).toBe(true);
-    const bare = withdraw(["1.2.3.0/24"]).replace('{ "nlri": "1.2.3.0/24" }', '"1.2.3.0/24"');
-    expect(pf.mayMatter(bare)).toBe(true);
+    const bare = (p: string) => withdraw([p]).replace(`{ "nlri": "${p}" }`, `"${p}"`);
+    expect(pf.mayMatter(bare("10.0.0.1/32"))).toBe(true);
+    expect(pf.mayMatter(bare("10.0.0.1"))).toBe(true);
+    expect(pf.mayMatter(bare("2001:DB8::1/128"))).toBe(true);
+    expect(pf.mayMatter(bare("1.2.3.0/24"))).toBe(false);
     const exponent = announce({ prefixes: ["1.2.3.0/24"], communities: [[1, 443]] }).replace("[ 1, 443 ]", "[ 1.2345e4, 443 ]");
     expect(pf.mayMatter(exponent)).toBe(true);
+  });
+
+  it("finds session events and our community after the NLRIs too (JSON's keys have no order)", () => {
+    const route = announce({ prefixes: ["1.2.3.0/24"], communities: [[3356, 2]] });
+    expect(pf.mayMatter(route)).toBe(false);
+    const stateLast = route.replace('"type": "update", ', "").replace(/ }$/, ', "type": "state" }');
+    expect(pf.mayMatter(stateLast)).toBe(true);
+    const eorLast = route.replace(/ } } } }$/, ' }, "eor": { "afi": "ipv4", "safi": "unicast" } } } }');
+    expect(pf.mayMatter(eorLast)).toBe(true);
   });
 
   it("skips everything but session events and our community while nothing is held", () => {
