@@ -108,6 +108,8 @@ async function bundle({ dir, name }, plugins) {
     platform: "node",
     format: "cjs",
     target: "node20",
+    // import() of a builtin would stay import(), which vm.Script cannot run.
+    supported: { "dynamic-import": false },
     // The launcher passes the bundle's own URL: ../package.json then resolves as from dist/main.js.
     define: { "import.meta.url": "__importMetaUrl" },
     minifyWhitespace: true,
@@ -119,6 +121,7 @@ async function bundle({ dir, name }, plugins) {
     plugins,
   });
   if (r.warnings.length > 0) throw new Error(`${name}: ${r.warnings.map((w) => w.text).join("; ")}`);
+  if (/\bimport\(/.test(r.outputFiles[0].text)) throw new Error(`${name}: the bundle still has an import(), which vm.Script cannot run`);
   // The build info of each workspace the bundle took compiled code from: a
   // newer one means a `tsc -b` since, and the launcher falls back.
   const workspaces = new Set();

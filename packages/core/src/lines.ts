@@ -5,6 +5,7 @@
 
 import type { Readable } from "node:stream";
 import { StringDecoder } from "node:string_decoder";
+import type { Worker } from "node:worker_threads";
 
 /** ExaBGP never writes lines this long; a longer one is refused before JSON.parse. */
 export const MAX_LINE_LENGTH = 1 << 20;
@@ -78,4 +79,72 @@ export function readLines(stream: Readable, handlers: LineHandlers, maxLength = 
     });
     stream.on("error", reject);
   });
+}
+
+/** Bytes read from stdin and not yet split by the main thread, at most (then the reader waits). */
+const STDIN_AHEAD = 64 << 20;
+
+// The reader thread: stdin as Node would open it there (a pipe or socket as a
+// net.Socket, a file as a file stream, a terminal as a tty), each chunk copied
+// out and handed over, then "end". It pauses while STDIN_AHEAD bytes are handed
+// over and not yet taken. (No blocking read: a thread stuck in read(2) would
+// keep the process from exiting.)
+const STDIN_READER = `
+const { parentPort, workerData } = require("node:worker_threads");
+const fs = require("node:fs");
+const { ahead, limit } = workerData;
+const st = fs.fstatSync(0);
+const input = st.isFIFO() || st.isSocket() ? new (require("node:net").Socket)({ fd: 0, readable: true, writable: false })
+  : st.isCharacterDevice() && require("node:tty").isatty(0) ? new (require("node:tty").ReadStream)(0)
+  : fs.createReadStream("", { fd: 0, highWaterMark: 65536 });
+const waitForRoom = () => (Atomics.load(ahead, 0) >= limit ? setTimeout(waitForRoom, 5) : input.resume());
+input.on("data", (chunk) => {
+  const copy = chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.length);
+  if (Atomics.add(ahead, 0, chunk.length) + chunk.length >= limit) { input.pause(); waitForRoom(); }
+  parentPort.postMessage({ chunk: copy }, [copy]);
+});
+input.on("end", () => parentPort.postMessage({ end: true }));
+input.on("error", (e) => parentPort.postMessage({ error: e.message }));
+`;
+
+export interface StdinLines {
+  /** Resolves at end of stdin, after the last line was delivered. */
+  readonly done: Promise<void>;
+  /** Stop reading: no line is delivered after this. */
+  stop(): void;
+}
+
+/**
+ * Feed stdin through a LineSplitter, read by a thread of its own: stdin keeps
+ * being read (ExaBGP never blocks writing to us) while the main thread is busy,
+ * e.g. rendering a template over 100k routes; the lines wait in memory, up to
+ * STDIN_AHEAD bytes.
+ */
+export async function readStdinLines(handlers: LineHandlers, maxLength = MAX_LINE_LENGTH): Promise<StdinLines> {
+  const { Worker } = await import("node:worker_threads");
+  const splitter = new LineSplitter(handlers, maxLength);
+  const decoder = new StringDecoder("utf8");
+  const ahead = new Int32Array(new SharedArrayBuffer(4));
+  const worker: Worker = new Worker(STDIN_READER, { eval: true, workerData: { ahead, limit: STDIN_AHEAD }, stdout: false, stderr: false });
+  let stopped = false;
+  const done = new Promise<void>((resolve, reject) => {
+    worker.on("message", (m: { chunk?: ArrayBuffer; end?: true; error?: string }) => {
+      if (m.chunk) {
+        if (!stopped) splitter.push(decoder.write(Buffer.from(m.chunk)));
+        Atomics.sub(ahead, 0, m.chunk.byteLength);
+      } else if (m.end) {
+        splitter.push(decoder.end());
+        splitter.end();
+        resolve();
+      } else reject(new Error(m.error));
+    });
+    worker.on("error", reject);
+  });
+  return {
+    done,
+    stop: () => {
+      stopped = true;
+      void worker.terminate();
+    },
+  };
 }

@@ -31,7 +31,12 @@ export class HeldPrefixSet {
 
   /** False: no held text has this fingerprint. True: one may. */
   mayHold(fingerprint: number): boolean {
-    return this.table[slot(fingerprint, this.table.length)] !== 0;
+    return this.table[fingerprintSlot(fingerprint, this.table.length)] !== 0;
+  }
+
+  /** Slot fingerprintSlot(fp, length) counts the held texts with fingerprint fp (255: maybe more). Replaced as the set grows. */
+  get fingerprints(): Uint8Array {
+    return this.table;
   }
 
   add(text: string): void {
@@ -55,7 +60,7 @@ export class HeldPrefixSet {
   }
 
   private bump(text: string, by: 1 | -1): void {
-    const i = slot(fingerprintOf(text), this.table.length);
+    const i = fingerprintSlot(fingerprintOf(text), this.table.length);
     const n = this.table[i]!;
     if (n !== SATURATED) this.table[i] = n + by;
   }
@@ -66,6 +71,6 @@ export class HeldPrefixSet {
   }
 }
 
-function slot(fingerprint: number, length: number): number {
+export function fingerprintSlot(fingerprint: number, length: number): number {
   return (fingerprint ^ (fingerprint >>> 15)) & (length - 1);
 }

@@ -33,7 +33,7 @@
 // character would cost more than JSON.parse.
 
 import { parsePrefix } from "@exacast/core";
-import { fingerprintStep } from "./held-prefixes.js";
+import { fingerprintSlot, fingerprintStep } from "./held-prefixes.js";
 
 const HEAD = '"exabgp": ';
 const SESSION = /"(?:state|notification|eor)"/;
@@ -45,8 +45,8 @@ const WITHDRAW = 'withdraw"';
 export interface HeldPrefixes {
   holdsPrefix(text: string): boolean;
   readonly heldPrefixCount: number;
-  /** False when no held prefix's canonical text has this fingerprint (held-prefixes.ts); absent: every one may. */
-  mayHoldFingerprint?(fingerprint: number): boolean;
+  /** Slot fingerprintSlot(fp) is 0 when no held prefix's canonical text has fingerprint fp (held-prefixes.ts); absent: any may. */
+  readonly heldFingerprints?: Uint8Array;
 }
 
 export class Prefilter {
@@ -96,32 +96,33 @@ export class Prefilter {
   /** Every string from `from` on, where `from` is outside any string. */
   private bodyMayMatter(line: string, from: number): boolean {
     const checkNlris = this.held.heldPrefixCount > 0;
+    const table = this.held.heldFingerprints;
     for (let open = line.indexOf('"', from); open !== -1; open = line.indexOf('"', open + 1)) {
-      // The key "nlri" (as a value it would not matter either): its closing
-      // quote is next. (charCodeAt: startsWith costs more on a sliced string.)
-      if (line.charCodeAt(open + 5) === 0x22 && line.charCodeAt(open + 1) === 0x6e && line.charCodeAt(open + 4) === 0x69 && line.charCodeAt(open + 2) === 0x6c && line.charCodeAt(open + 3) === 0x72) {
+      // Four characters from an "n", as the key "nlri": no prefix, session
+      // word or "community", whatever it is. Its closing quote is next.
+      if (line.charCodeAt(open + 5) === 0x22 && line.charCodeAt(open + 1) === 0x6e) {
         open += 5;
         continue;
       }
-      // Read digits, dots and slashes, fingerprinting them: an IPv4 prefix, if
-      // the string ends there.
+      // Read digits, dots and slashes (0x2e–0x39), fingerprinting them: an
+      // IPv4 prefix if the string ends there.
       let i = open + 1;
       let h = 0;
-      let slash = false;
       let c = line.charCodeAt(i);
-      while ((c >= 0x30 && c <= 0x39) || c === 0x2e || c === 0x2f) {
-        if (c === 0x2f) slash = true;
+      while (c >= 0x2e && c <= 0x39) {
         h = fingerprintStep(h, c);
         c = line.charCodeAt(++i);
       }
-      const ipv4 = c === 0x22 && i > open + 1;
+      if (c === 0x22 && i > open + 1) {
+        if (checkNlris && this.ipv4MayBeHeld(line, open + 1, i, h, table) && line.charCodeAt(skipSpaces(line, i + 1)) !== 0x3a /* a key */) return true;
+        open = i;
+        continue;
+      }
       const close = c === 0x22 ? i : line.indexOf('"', i);
       if (close === -1) return true; // unterminated: the parser judges
       const key = line.charCodeAt(skipSpaces(line, close + 1)) === 0x3a;
-      if (ipv4) {
-        if (!key && checkNlris && this.ipv4MayBeHeld(line, open + 1, close, h, slash)) return true;
-      } else if (isSessionWord(line, open + 1, close)) return true;
-      else if (key) {
+      if (isSessionWord(line, open + 1, close)) return true;
+      if (key) {
         if (close - open === 10 && line.startsWith("community", open + 1) && this.listMayCarryOurCommunity(line, close + 1)) return true;
       } else if (checkNlris && this.mayBeHeld(line.slice(open + 1, close))) return true;
       open = close;
@@ -129,10 +130,15 @@ export class Prefilter {
     return false;
   }
 
-  /** line[a, b) is digits, dots and slashes, with fingerprint h: its own canonical text (or invalid, and the parser refuses the line); bare, it means /32. */
-  private ipv4MayBeHeld(line: string, a: number, b: number, h: number, slash: boolean): boolean {
+  /**
+   * line[a, b) is digits, dots and slashes, with fingerprint h: its own
+   * canonical text (or invalid, and the parser refuses the line); without a
+   * prefix length (a slash 2 or 3 from the end) it means /32.
+   */
+  private ipv4MayBeHeld(line: string, a: number, b: number, h: number, table: Uint8Array | undefined): boolean {
+    const slash = line.charCodeAt(b - 2) === 0x2f || line.charCodeAt(b - 3) === 0x2f;
     const fingerprint = slash ? h : fingerprintStep(fingerprintStep(fingerprintStep(h, 0x2f), 0x33), 0x32);
-    if (this.held.mayHoldFingerprint?.(fingerprint) === false) return false;
+    if (table !== undefined && table[fingerprintSlot(fingerprint, table.length)] === 0) return false;
     return this.held.holdsPrefix(slash ? line.slice(a, b) : `${line.slice(a, b)}/32`);
   }
 

@@ -98,9 +98,9 @@ export class Rib {
     return this.heldPrefixes.size;
   }
 
-  /** False when no held prefix's text has this fingerprint (see held-prefixes.ts). */
-  mayHoldFingerprint(fingerprint: number): boolean {
-    return this.heldPrefixes.mayHold(fingerprint);
+  /** The held prefixes' fingerprint table, for the prefilter (see held-prefixes.ts). */
+  get heldFingerprints(): Uint8Array {
+    return this.heldPrefixes.fingerprints;
   }
 
   setMaxRoutes(n: number): void {
