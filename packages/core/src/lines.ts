@@ -82,7 +82,7 @@ export function readLines(stream: Readable, handlers: LineHandlers, maxLength = 
 }
 
 /** Bytes read from stdin and not yet split by the main thread, at most (then the reader waits). */
-const STDIN_AHEAD = 64 << 20;
+const STDIN_AHEAD = 16 << 20;
 
 // The reader thread: stdin as Node would open it there (a pipe or socket as a
 // net.Socket, a file as a file stream, a terminal as a tty), each chunk copied

@@ -23,6 +23,12 @@ export interface Route {
 
 export type NeighborState = SessionState | "unknown";
 
+interface SharedCommunities {
+  readonly communities: readonly Community[];
+  readonly ports: readonly number[];
+  readonly draining: boolean;
+}
+
 interface Neighbor {
   state: NeighborState;
   readonly routes: Map<string, Route>;
@@ -74,6 +80,7 @@ export class Rib {
   private readonly neighbors = new Map<string, Neighbor>();
   /** Prefix text → number of held routes with it, over all neighbors (the prefilter asks). */
   private readonly heldPrefixes = new HeldPrefixSet();
+  private readonly sharedCommunities = new Map<string, SharedCommunities>();
   private count = 0;
   private periods = 0;
   /** Bumped on every change to what is held: the services map is stale when it moved. */
@@ -108,7 +115,7 @@ export class Rib {
   }
 
   announce(neighbor: string, prefix: Prefix, pathId: number, nexthop: string, attrs: RouteAttributes): AnnounceResult {
-    const ports = portsOf(attrs.communities, this.opts.communityAsn);
+    const { communities, ports, draining } = this.communitiesOf(attrs.communities);
     if (ports.length === 0) {
       // Not (or no longer) a service: a withdrawal to keep through a loss no more.
       const recent = this.neighbors.get(neighbor)?.recent;
@@ -127,9 +134,9 @@ export class Rib {
       nexthop,
       med: attrs.med,
       localPref: attrs.localPref,
-      communities: attrs.communities,
+      communities,
       ports,
-      draining: attrs.communities.some(isGracefulShutdown),
+      draining,
     };
     // Re-learned after a session loss: no longer stale (a later loss gives it a
     // grace period of its own).
@@ -240,6 +247,23 @@ export class Rib {
 
   *routes(): IterableIterator<Route> {
     for (const nb of this.neighbors.values()) yield* nb.routes.values();
+  }
+
+  /**
+   * One copy of each community list (with its ports), shared by the routes
+   * carrying it: 100k hosts' routes have a handful of distinct lists.
+   */
+  private communitiesOf(list: readonly Community[]): SharedCommunities {
+    let key = "";
+    for (const c of list) key += `${c[0]}:${c[1]} `;
+    let shared = this.sharedCommunities.get(key);
+    if (shared === undefined) {
+      if (this.sharedCommunities.size >= 10_000) this.sharedCommunities.clear();
+      const communities = list.map((c): Community => [c[0], c[1]]);
+      shared = { communities, ports: portsOf(communities, this.opts.communityAsn), draining: communities.some(isGracefulShutdown) };
+      this.sharedCommunities.set(key, shared);
+    }
+    return shared;
   }
 
   private neighbor(address: string): Neighbor {

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import seed from "../../../examples/seed.ejs?raw";
 import { describe, expect, it } from "vitest";
 import { Rib } from "../src/rib.js";
-import { buildServices, servicesJson, templateData } from "../src/services.js";
+import { buildServices, sameServices, servicesJson, templateData } from "../src/services.js";
 import { compileTemplate } from "../src/template.js";
 import { attrs, prefix } from "./exa-lines.js";
 
@@ -67,6 +67,33 @@ describe("services map", () => {
       { numRuns: 200 },
     );
     expect(JSON.parse(expected!)).toMatchObject({ ports: [80, 443] });
+  });
+
+  it("property: two maps are the same exactly when their JSON is (what the daemon skips a render on)", () => {
+    const route = fc.record({
+      n: fc.constantFrom(A, B),
+      p: fc.constantFrom("10.0.0.1/32", "10.0.0.2/32", "2001:db8::1/128"),
+      id: fc.constantFrom(0, 1),
+      nh: fc.constantFrom("192.0.2.2", "192.0.2.3"),
+      comms: fc.subarray<[number, number]>([[12345, 80], [12345, 443], [65535, 0], [65000, 1]], { minLength: 1 }),
+      med: fc.option(fc.constantFrom(0, 10), { nil: undefined }),
+    });
+    const map = (routes: { n: string; p: string; id: number; nh: string; comms: [number, number][]; med: number | undefined }[]) => {
+      const r = rib();
+      for (const x of routes) r.announce(x.n, prefix(x.p), x.id, x.nh, attrs(x.comms, x.med === undefined ? {} : { med: x.med }));
+      return buildServices(r.routes());
+    };
+    // b: a itself, a with one route changed in one field, or other routes.
+    const change = fc.oneof(fc.constant(undefined), fc.tuple(fc.nat(), route, fc.constantFrom("n", "p", "id", "nh", "comms", "med")));
+    fc.assert(
+      fc.property(fc.array(route, { minLength: 1, maxLength: 5 }), change, fc.array(route, { maxLength: 5 }), (a, c, other) => {
+        const b = c === undefined ? other : a.map((x, i) => (i === c[0] % a.length ? { ...x, [c[2]]: c[1][c[2] as keyof typeof x] } : x));
+        const [x, y] = [map(a), map(b)];
+        expect(sameServices(x, y)).toBe(servicesJson(x) === servicesJson(y));
+        expect(sameServices(x, map(a))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it("backends carry every attribute; a draining route is still a service", () => {
