@@ -125,10 +125,14 @@ describe("services map", () => {
     const m = buildServices(r.routes());
     const d = templateData(m);
     d.services[443]!.reverse();
-    d.backends[443]![0]!.draining = true;
+    d.backends[443]!.reverse();
+    // Backends are shared and frozen: a template (sloppy code) cannot change them either.
+    expect(() => {
+      (d.backends[443]![0] as { draining: boolean }).draining = true;
+    }).toThrow(TypeError);
     d.ports.push(1);
     expect(m.services[443]).toEqual(["10.0.0.1/32", "10.0.0.2/32"]);
-    expect(m.backends[443]![0]!.draining).toBe(false);
+    expect(m.backends[443]!.map((b) => `${b.prefix} ${b.draining}`)).toEqual(["10.0.0.1/32 false", "10.0.0.2/32 false"]);
     expect(m.ports).toEqual([443]);
     expect(d.addr("2001:db8::1/128")).toBe("2001:db8::1");
   });
