@@ -25,7 +25,9 @@ export function parseYaml(text: string, source: string): Result<unknown, string[
 
 /** Validate a plain value against a schema; errors are `path: message` lines. */
 export function validate<S extends z.ZodType>(schema: S, value: unknown, source?: string): Result<z.output<S>, string[]> {
-  const r = schema.safeParse(value);
+  // jitless: zod would compile a parser per object schema (new Function) for a
+  // config parsed once; that costs a `check` or a start more than it saves.
+  const r = schema.safeParse(value, { jitless: true });
   if (r.success) return ok(r.data);
   const lines = formatIssues(r.error);
   return err(source ? lines.map((l) => `${source}: ${l}`) : lines);

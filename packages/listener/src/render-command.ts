@@ -12,7 +12,7 @@ import ndjson from "ndjson";
 import { Ingest } from "./ingest.js";
 import { Rib } from "./rib.js";
 import { buildServices, templateData } from "./services.js";
-import { loadTemplate } from "./setup.js";
+import { loadTemplate } from "./template.js";
 
 export interface RenderCommand {
   input: string;

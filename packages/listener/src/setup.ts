@@ -11,7 +11,7 @@ import { configBaseDir, parseListenerConfig } from "./config.js";
 import type { IdLookup } from "./owner.js";
 import { resolveOwner } from "./owner.js";
 import type { CompiledTemplate } from "./template.js";
-import { compileTemplate } from "./template.js";
+import { loadTemplate } from "./template.js";
 
 export interface Setup {
   readonly config: ListenerConfig;
@@ -22,16 +22,6 @@ export interface Setup {
 export interface SetupSource {
   readonly config: string | undefined;
   readonly overrides: ConfigOverrides;
-}
-
-export async function loadTemplate(file: string): Promise<Result<CompiledTemplate>> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    return err(`${file}: cannot read template: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
-  return compileTemplate(text, file);
 }
 
 /** Users and groups as chown(1) finds them (NSS: /etc/passwd, LDAP, systemd-userdb). */

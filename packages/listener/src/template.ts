@@ -9,6 +9,7 @@
 // line tracking; when one throws, the template runs again with it to say
 // where (rendering is a pure function of the data).
 
+import { readFile } from "node:fs/promises";
 import vm from "node:vm";
 import ejs from "ejs";
 import type { Options, TemplateFunction } from "ejs";
@@ -59,6 +60,17 @@ export function compileTemplate(text: string, file: string): Result<CompiledTemp
       }
     },
   });
+}
+
+/** A template file, compiled (render needs no config: it loads this alone). */
+export async function loadTemplate(file: string): Promise<Result<CompiledTemplate>> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    return err(`${file}: cannot read template: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return compileTemplate(text, file);
 }
 
 function firstLine(s: string): string {
