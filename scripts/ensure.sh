@@ -6,6 +6,7 @@
 # then node_modules (npm ci). Cheap when everything is there. ExaBGP 5.0 and 6
 # run from ../shared/exabgp/ (test/harness/exabgp-runtime.ts); 6 needs a
 # Python 3.12 or newer (on PATH or under pyenv).
+# `ensure.sh bench` also installs what only the benchmarks run: ruby (exa-template).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +31,9 @@ command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v groff >/dev/null 2>&1 || missing+=(groff-base)
 command -v man >/dev/null 2>&1 || missing+=(man-db)
 command -v dpkg-deb >/dev/null 2>&1 || missing+=(dpkg)
+if [ "${1:-}" = bench ]; then
+  command -v ruby >/dev/null 2>&1 || missing+=(ruby)
+fi
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
