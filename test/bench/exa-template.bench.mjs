@@ -4,8 +4,11 @@
 // as under ExaBGP), and timed until its file holds every route. exa-template
 // reads ExaBGP 3.4's JSON (`next-hop → {prefix: {}}`) and crashes on 4.x's, so
 // it gets the same routes in the 3.4 shape. Both render the same template (the
-// README's: exa-template's own example, in ERB and in EJS). exa-template is
-// given BENCH_EXA_TEMPLATE_S seconds at most (it is quadratic: every update
+// README's: exa-template's own example, in ERB and in EJS). Both as shipped:
+// exa-template waits for stdin to be quiet 5 s (its route_refresh) before it
+// processes what it read, the listener 200 ms (its debounce) before it
+// renders; a second ratio leaves those waits out. exa-template is given
+// BENCH_EXA_TEMPLATE_S seconds at most (it is quadratic: every update
 // re-renders every route so far); a run cut short gives a lower bound.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -95,10 +98,12 @@ for (const n of [3000, 30000]) {
   console.log(`  listener   : every route in its file after ${fmt(listener.ms)} ms`);
   if (ruby.ms !== undefined) console.log(`  exa-template: after ${fmt(ruby.ms)} ms${same ? " (the same backends)" : " — DIFFERENT backends"}`);
   else console.log(`  exa-template: ${fmt(ruby.have)} of ${fmt(n)} routes in its file after ${LIMIT_S} s, stopped there`);
-  const ratio = (ruby.ms ?? LIMIT_S * 1000) / listener.ms;
-  const name = `exa-template / listener, ${fmt(n)} routes${ruby.ms === undefined ? " (lower bound)" : ""}`;
-  if (n === 3000) ok = verdict(name, ratio, 50, { unit: "×" }) && same && ok;
-  else console.log(`INFO  ${name}: ${ratio.toFixed(1)}×`);
+  const rubyMs = ruby.ms ?? LIMIT_S * 1000;
+  const bound = ruby.ms === undefined ? " (lower bound)" : "";
+  const name = `exa-template / listener, ${fmt(n)} routes${bound}`;
+  if (n === 3000) ok = verdict(name, rubyMs / listener.ms, 50, { unit: "×" }) && same && ok;
+  else console.log(`INFO  ${name}: ${(rubyMs / listener.ms).toFixed(1)}×`);
+  console.log(`INFO  ${name}, their quiet-input waits (5 s, 200 ms) left out: ${((rubyMs - 5000) / (listener.ms - 200)).toFixed(1)}×`);
 }
 rmSync(dir, { recursive: true, force: true });
 process.exit(ok ? 0 : 1);

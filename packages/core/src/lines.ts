@@ -107,41 +107,50 @@ input.on("end", () => parentPort.postMessage({ end: true }));
 input.on("error", (e) => parentPort.postMessage({ error: e.message }));
 `;
 
-export interface StdinLines {
-  /** Resolves at end of stdin, after the last line was delivered. */
-  readonly done: Promise<void>;
+export interface StdinReader {
+  /** Deliver stdin's lines (those read already first); resolves at end of stdin. */
+  lines(handlers: LineHandlers, maxLength?: number): Promise<void>;
   /** Stop reading: no line is delivered after this. */
   stop(): void;
 }
 
+type ReaderMessage = { chunk?: ArrayBuffer; end?: true; error?: string };
+
 /**
- * Feed stdin through a LineSplitter, read by a thread of its own: stdin keeps
- * being read (ExaBGP never blocks writing to us) while the main thread is busy,
- * e.g. rendering a template over 100k routes; the lines wait in memory, up to
- * STDIN_AHEAD bytes.
+ * Read stdin on a thread of its own, from now on: stdin keeps being read
+ * (ExaBGP never blocks writing to us) while the main thread is busy, e.g.
+ * rendering a template over 100k routes, or still loading its config when the
+ * program starts; what is read waits in memory, up to STDIN_AHEAD bytes.
  */
-export async function readStdinLines(handlers: LineHandlers, maxLength = MAX_LINE_LENGTH): Promise<StdinLines> {
+export async function openStdin(): Promise<StdinReader> {
   const { Worker } = await import("node:worker_threads");
-  const splitter = new LineSplitter(handlers, maxLength);
-  const decoder = new StringDecoder("utf8");
   const ahead = new Int32Array(new SharedArrayBuffer(4));
   const worker: Worker = new Worker(STDIN_READER, { eval: true, workerData: { ahead, limit: STDIN_AHEAD }, stdout: false, stderr: false });
+  const early: ReaderMessage[] = [];
+  let deliver: (m: ReaderMessage) => void = (m) => early.push(m);
+  let failed: (e: Error) => void = (e) => early.push({ error: e.message });
+  worker.on("message", (m: ReaderMessage) => deliver(m));
+  worker.on("error", (e: Error) => failed(e));
   let stopped = false;
-  const done = new Promise<void>((resolve, reject) => {
-    worker.on("message", (m: { chunk?: ArrayBuffer; end?: true; error?: string }) => {
-      if (m.chunk) {
-        if (!stopped) splitter.push(decoder.write(Buffer.from(m.chunk)));
-        Atomics.sub(ahead, 0, m.chunk.byteLength);
-      } else if (m.end) {
-        splitter.push(decoder.end());
-        splitter.end();
-        resolve();
-      } else reject(new Error(m.error));
-    });
-    worker.on("error", reject);
-  });
   return {
-    done,
+    lines(handlers, maxLength = MAX_LINE_LENGTH) {
+      const splitter = new LineSplitter(handlers, maxLength);
+      const decoder = new StringDecoder("utf8");
+      return new Promise<void>((resolve, reject) => {
+        deliver = (m) => {
+          if (m.chunk) {
+            if (!stopped) splitter.push(decoder.write(Buffer.from(m.chunk)));
+            Atomics.sub(ahead, 0, m.chunk.byteLength);
+          } else if (m.end) {
+            splitter.push(decoder.end());
+            splitter.end();
+            resolve();
+          } else reject(new Error(m.error));
+        };
+        failed = reject;
+        for (const m of early.splice(0)) deliver(m);
+      });
+    },
     stop: () => {
       stopped = true;
       void worker.terminate();
