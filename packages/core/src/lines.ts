@@ -86,9 +86,10 @@ const STDIN_AHEAD = 16 << 20;
 
 // The reader thread: stdin as Node would open it there (a pipe or socket as a
 // net.Socket, a file as a file stream, a terminal as a tty), each chunk copied
-// out and handed over, then "end". It pauses while STDIN_AHEAD bytes are handed
-// over and not yet taken. (No blocking read: a thread stuck in read(2) would
-// keep the process from exiting.)
+// out and handed over, then "end". It pauses once STDIN_AHEAD bytes are handed
+// over and not yet taken (ahead[0]; ahead[1] = 1 while paused), until the main
+// thread, having taken half of them, says "resume". (No blocking read: a
+// thread stuck in read(2) would keep the process from exiting.)
 const STDIN_READER = `
 const { parentPort, workerData } = require("node:worker_threads");
 const fs = require("node:fs");
@@ -97,12 +98,15 @@ const st = fs.fstatSync(0);
 const input = st.isFIFO() || st.isSocket() ? new (require("node:net").Socket)({ fd: 0, readable: true, writable: false })
   : st.isCharacterDevice() && require("node:tty").isatty(0) ? new (require("node:tty").ReadStream)(0)
   : fs.createReadStream("", { fd: 0, highWaterMark: 65536 });
-const waitForRoom = () => (Atomics.load(ahead, 0) >= limit ? setTimeout(waitForRoom, 5) : input.resume());
 input.on("data", (chunk) => {
   const copy = chunk.buffer.slice(chunk.byteOffset, chunk.byteOffset + chunk.length);
-  if (Atomics.add(ahead, 0, chunk.length) + chunk.length >= limit) { input.pause(); waitForRoom(); }
+  if (Atomics.add(ahead, 0, chunk.length) + chunk.length >= limit) {
+    Atomics.store(ahead, 1, 1);
+    input.pause();
+  }
   parentPort.postMessage({ chunk: copy }, [copy]);
 });
+parentPort.on("message", () => { Atomics.store(ahead, 1, 0); input.resume(); });
 input.on("end", () => parentPort.postMessage({ end: true }));
 input.on("error", (e) => parentPort.postMessage({ error: e.message }));
 `;
@@ -124,7 +128,7 @@ type ReaderMessage = { chunk?: ArrayBuffer; end?: true; error?: string };
  */
 export async function openStdin(): Promise<StdinReader> {
   const { Worker } = await import("node:worker_threads");
-  const ahead = new Int32Array(new SharedArrayBuffer(4));
+  const ahead = new Int32Array(new SharedArrayBuffer(8));
   const worker: Worker = new Worker(STDIN_READER, { eval: true, workerData: { ahead, limit: STDIN_AHEAD }, stdout: false, stderr: false });
   const early: ReaderMessage[] = [];
   let deliver: (m: ReaderMessage) => void = (m) => early.push(m);
@@ -140,7 +144,8 @@ export async function openStdin(): Promise<StdinReader> {
         deliver = (m) => {
           if (m.chunk) {
             if (!stopped) splitter.push(decoder.write(Buffer.from(m.chunk)));
-            Atomics.sub(ahead, 0, m.chunk.byteLength);
+            const left = Atomics.sub(ahead, 0, m.chunk.byteLength) - m.chunk.byteLength;
+            if (left < STDIN_AHEAD / 2 && Atomics.compareExchange(ahead, 1, 1, 2) === 1) worker.postMessage("resume");
           } else if (m.end) {
             splitter.push(decoder.end());
             splitter.end();
