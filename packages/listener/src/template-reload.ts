@@ -5,7 +5,7 @@
 
 import type { Result } from "@exacast/core";
 import type { Setup } from "./setup.js";
-import { loadTemplate } from "./setup.js";
+import { loadTemplate } from "./template.js";
 import type { CompiledTemplate } from "./template.js";
 
 export type TemplateChange = { readonly kind: "unchanged" } | { readonly kind: "refused"; readonly error: string } | { readonly kind: "changed"; readonly setup: Setup };
