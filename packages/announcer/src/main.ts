@@ -4,23 +4,16 @@
 import { readFileSync } from "node:fs";
 import type { Result } from "@exacast/core";
 import { readLines } from "@exacast/core";
-import { exitWithProblems, guardProcess, killAllProcesses, packageVersion, programLogger, realClock } from "@exacast/runtime";
-import { Announcer } from "./announcer.js";
-import { AnnouncedStore } from "./announced-store.js";
+import { exitWithProblems, guardProcess, packageVersion, realClock } from "@exacast/runtime";
 import { parseCommand } from "./args.js";
 
 /** Every flag the program accepts: the --help test holds USAGE and the man page to it. */
 export { OPTIONS } from "./args.js";
-import { runAppChecks } from "./checks/index.js";
 import type { AnnouncerConfig } from "./config.js";
-import { loadAnnouncerConfig } from "./config.js";
-import { watchDrainFile } from "./drain.js";
-import { ConsulHealth } from "./consul/health.js";
-import { attachLoopback, createLoopback, startOperations } from "./operations.js";
-import { formatCheckReport } from "./report.js";
-import { Runtime } from "./runtime.js";
-import { usableStatePaths } from "./state-dir.js";
-import { statusCommand } from "./status-command.js";
+import type { Runtime } from "./runtime.js";
+
+// Each path imports what it needs when it needs it: --version loads no zod or
+// yaml, check no checks, HTTP or Consul client.
 
 const PROGRAM = "exacast-announcer";
 
@@ -68,6 +61,7 @@ latency.
 
 export async function main(argv: string[]): Promise<void> {
   if (argv[0] === "status") {
+    const { statusCommand } = await import("./status-command.js");
     process.exitCode = await statusCommand(argv.slice(1));
     return;
   }
@@ -82,9 +76,10 @@ export async function main(argv: string[]): Promise<void> {
   } catch (e) {
     exitWithProblems(PROGRAM, [`cannot read ${cmd.config}: ${(e as Error).message}`]);
   }
+  const { loadAnnouncerConfig } = await import("./config.js");
   const cfg = loadAnnouncerConfig(text, cmd.config, cmd.overrides);
   if (!cfg.ok) exitWithProblems(PROGRAM, cfg.error);
-  if (cmd.kind === "check") return void process.stdout.write(formatCheckReport(cfg.value));
+  if (cmd.kind === "check") return void process.stdout.write((await import("./report.js")).formatCheckReport(cfg.value));
   await run(cfg.value, () => {
     try {
       return loadAnnouncerConfig(readFileSync(cmd.config, "utf8"), cmd.config, cmd.overrides);
@@ -95,6 +90,27 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 async function run(configured: AnnouncerConfig, loadAgain: () => Result<AnnouncerConfig, string[]>): Promise<void> {
+  const [
+    { killAllProcesses, programLogger },
+    { Announcer },
+    { AnnouncedStore },
+    { runAppChecks },
+    { watchDrainFile },
+    { ConsulHealth },
+    { attachLoopback, createLoopback, startOperations },
+    { Runtime },
+    { usableStatePaths },
+  ] = await Promise.all([
+    import("@exacast/runtime"),
+    import("./announcer.js"),
+    import("./announced-store.js"),
+    import("./checks/index.js"),
+    import("./drain.js"),
+    import("./consul/health.js"),
+    import("./operations.js"),
+    import("./runtime.js"),
+    import("./state-dir.js"),
+  ]);
   const log = programLogger({ program: PROGRAM, level: configured.logLevel, format: configured.logFormat });
   // The state files, in state_dir or (when this user cannot write there) a private fallback.
   const paths = await usableStatePaths(configured.stateDir, { announcedFile: configured.announcedFile, httpStateFile: configured.http?.stateFile ?? null }, log);

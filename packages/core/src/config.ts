@@ -7,9 +7,6 @@ import type { Result } from "./result.js";
 import { err, ok } from "./result.js";
 import { formatIssues } from "./zod-issues.js";
 
-/** Exit code for a config (or usage) error, as the contract fixes. */
-export const EXIT_CONFIG = 2;
-
 /** Parse YAML text; errors name the source and the line. */
 export function parseYaml(text: string, source: string): Result<unknown, string[]> {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });

@@ -9,6 +9,7 @@ export * from "./exabgp-parse.js";
 export * from "./zod-issues.js";
 export * from "./schemas.js";
 export * from "./config.js";
+export * from "./exit-codes.js";
 export * from "./log.js";
 export * from "./lines.js";
 export * from "./metrics.js";

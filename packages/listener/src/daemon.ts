@@ -29,6 +29,7 @@ import { DEFAULT_LANE, laneOf, laneTimings, RenderLanes } from "./render-lanes.j
 import { RenderRetry, retriable } from "./render-retry.js";
 import type { ServicesMap } from "./services.js";
 import { buildServices, servicesJson } from "./services.js";
+import { collectAfterRender } from "./collect.js";
 import type { Setup } from "./setup.js";
 import { statusOf } from "./status.js";
 import { listenerPage } from "./status-page.js";
@@ -304,6 +305,7 @@ export class ListenerDaemon {
     await this.cycleReload.after(rendered, this.jobs);
     this.retry.after(failed);
     await this.keeper.save();
+    collectAfterRender(this.rib.size);
     this.log.debug("rendered", { lanes: lanes.length, ports: map.ports.length, routes: this.rib.size });
   }
 }

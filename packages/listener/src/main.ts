@@ -2,17 +2,16 @@
 // Reads ExaBGP's JSON on stdin; writes to stdout (ExaBGP's API) only route
 // refreshes, besides --help, --version and the render subcommand.
 
-import type { Logger } from "@exacast/core";
-import { readLines } from "@exacast/core";
-import { exitWithProblems, guardProcess, packageVersion, programLogger, realClock } from "@exacast/runtime";
+import type { Logger, StdinReader } from "@exacast/core";
+import { openStdin } from "@exacast/core";
+import { exitWithProblems, guardProcess, packageVersion, realClock } from "@exacast/runtime";
 import type { Command } from "./args.js";
 import { parseCommand } from "./args.js";
-import { ListenerDaemon } from "./daemon.js";
-import { renderCapture } from "./render-command.js";
-import { loadSetup } from "./setup.js";
-import { statusCommand } from "./status-command.js";
-import { withChangedTemplate } from "./template-reload.js";
-import { TemplateWatch } from "./template-watch.js";
+import type { ListenerDaemon } from "./daemon.js";
+
+// Each path imports what it needs when it needs it (zod, yaml, ejs, node:http…):
+// --version, status and render do not pay for the daemon's modules.
+const loadSetup = async (cmd: Extract<Command, { kind: "run" }>) => (await import("./setup.js")).loadSetup(cmd, process.cwd());
 
 const PROGRAM = "exacast-listener";
 
@@ -66,6 +65,7 @@ template.
 
 export async function main(argv: string[]): Promise<void> {
   if (argv[0] === "status") {
+    const { statusCommand } = await import("./status-command.js");
     process.exitCode = await statusCommand(argv.slice(1));
     return;
   }
@@ -87,16 +87,25 @@ export async function main(argv: string[]): Promise<void> {
 }
 
 async function render(cmd: Extract<Command, { kind: "render" }>): Promise<void> {
+  const { renderCapture } = await import("./render-command.js");
   const r = await renderCapture(cmd, (msg) => process.stderr.write(`${PROGRAM}: ${msg}\n`));
   if ("code" in r) exitWithProblems(PROGRAM, r.problems, r.code);
   process.stdout.write(r.text);
 }
 
 async function run(cmd: Extract<Command, { kind: "run" }>): Promise<void> {
+  // Read by a thread of its own, started now: it reads while the config loads,
+  // and nothing the main thread does keeps ExaBGP from writing to us.
+  const stdin = openStdin();
+  const [{ programLogger }, { ListenerDaemon }, { TemplateWatch }] = await Promise.all([
+    import("@exacast/runtime"),
+    import("./daemon.js"),
+    import("./template-watch.js"),
+  ]);
   // --dry: every line says so, and what would be written is shown, not written.
   const base = programLogger({ program: PROGRAM, level: cmd.logLevel, format: cmd.logFormat });
   const log = cmd.mode.dryRun ? base.child({ dry_run: true }) : base;
-  const setup = await loadSetup(cmd, process.cwd());
+  const setup = await loadSetup(cmd);
   if (!setup.ok) exitWithProblems(PROGRAM, setup.error);
   if (cmd.mode.once && setup.value.config.exec) {
     exitWithProblems(PROGRAM, ["--once renders and exits; exec: supervises a child for as long as the listener runs: use one or the other"]);
@@ -125,6 +134,7 @@ async function run(cmd: Extract<Command, { kind: "run" }>): Promise<void> {
   await watch.setFiles(setup.value.config.templates.map((t) => t.source));
 
   let stopping = false;
+  let input: StdinReader | undefined;
   let lastLine = performance.now();
   const stop = async (why: string) => {
     if (stopping) return;
@@ -132,7 +142,7 @@ async function run(cmd: Extract<Command, { kind: "run" }>): Promise<void> {
     // ExaBGP stopping this process writes nothing more, but what it wrote
     // before is still in the pipe: read it, for the last snapshot to hold it.
     if (why !== "end of input") await drained(() => lastLine);
-    process.stdin.pause();
+    input?.stop();
     watch.close();
     log.info("shutdown", { reason: why });
     await daemon.finish();
@@ -151,19 +161,22 @@ async function run(cmd: Extract<Command, { kind: "run" }>): Promise<void> {
     }),
   );
 
-  readLines(process.stdin, {
-    line: (text, lineNo) => {
-      lastLine = performance.now();
-      daemon.line(text, lineNo);
-    },
-    oversize: (lineNo, length) => daemon.oversize(lineNo, length),
-  }).then(
-    () => stop("end of input"),
-    (e: unknown) => {
-      log.error("stdin_error", { error: e as Error });
-      void stop("stdin error");
-    },
-  );
+  input = await stdin;
+  input
+    .lines({
+      line: (text, lineNo) => {
+        lastLine = performance.now();
+        daemon.line(text, lineNo);
+      },
+      oversize: (lineNo, length) => daemon.oversize(lineNo, length),
+    })
+    .then(
+      () => stop("end of input"),
+      (e: unknown) => {
+        log.error("stdin_error", { error: e as Error });
+        void stop("stdin error");
+      },
+    );
 }
 
 // SIGHUP and template files changed on disk both replace the setup: one at a time.
@@ -184,7 +197,7 @@ async function drained(lastLine: () => number): Promise<void> {
 }
 
 async function reload(cmd: Extract<Command, { kind: "run" }>, daemon: ListenerDaemon, log: Logger): Promise<void> {
-  const next = await loadSetup(cmd, process.cwd());
+  const next = await loadSetup(cmd);
   const problems = next.ok ? await daemon.reload(next.value) : next.error;
   if (problems.length > 0) {
     for (const p of problems) log.error("config_refused", { problem: p, kept: "running config" });
@@ -196,6 +209,7 @@ async function reload(cmd: Extract<Command, { kind: "run" }>, daemon: ListenerDa
 }
 
 async function templateChanged(daemon: ListenerDaemon, file: string, log: Logger): Promise<void> {
+  const { withChangedTemplate } = await import("./template-reload.js");
   const change = await withChangedTemplate(daemon.currentSetup, file);
   if (change.kind === "refused") log.error("template_refused", { file, error: change.error, kept: "previous template" });
   if (change.kind !== "changed") return;
