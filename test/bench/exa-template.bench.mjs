@@ -21,7 +21,7 @@ const here = (f) => fileURLToPath(new URL(f, import.meta.url));
 const peers = here("../../../shared/peers");
 const listenerBin = here("../../packages/listener/bin/exacast-listener.js");
 const seedTemplate = here("../../examples/seed.ejs");
-const LIMIT_S = Number(process.env.BENCH_EXA_TEMPLATE_S ?? 60);
+const LIMIT_S = Number(process.env.BENCH_EXA_TEMPLATE_S ?? 30);
 const seed = Number(process.env.BENCH_SEED ?? Date.now() % 2 ** 31);
 
 if (spawnSync("ruby", ["--version"]).status !== 0) {
