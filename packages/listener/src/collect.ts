@@ -1,10 +1,11 @@
-// After a render of a big map the heap holds the previous map, the template's
-// lists and output and the file it replaced: garbage V8 collects when it sees
-// fit. At 100k routes, renders every max_wait of a flood took the listener to
-// 310 MB RSS where 200 MB hold it. One full collection right after such a
-// render (tens of ms; stdin is read on its own thread meanwhile) keeps it there.
-// V8 offers no call for it but the gc function of --expose-gc, which can be
-// switched on once running.
+// After a render of a big map the heaps (the main thread's and the render
+// thread's) hold the previous map, its JSON, the template's output: garbage
+// V8 collects when it sees fit. At 100k routes, renders every max_wait of a
+// flood took the listener from ~190 to ~310 MB RSS (before the render thread;
+// with it, collecting in both threads took the peak from 456 to 419 MB). One
+// full collection right after such a render (tens of ms; stdin is read on its
+// own thread meanwhile) keeps it down. V8 offers no call for it but the gc
+// function of --expose-gc, which can be switched on once running.
 
 import { createRequire } from "node:module";
 

@@ -7,6 +7,7 @@
 import { parentPort } from "node:worker_threads";
 import type { ServicesMap, TemplateData } from "./services.js";
 import { templateData } from "./services.js";
+import { collectAfterRender } from "./collect.js";
 import type { CompiledTemplate } from "./template.js";
 import { compileTemplate } from "./template.js";
 
@@ -21,6 +22,7 @@ export type WorkerMessage = WorkerReply | { readonly ready: true };
 
 const templates = new Map<number, CompiledTemplate | string>();
 let map: ServicesMap = { services: {}, backends: {}, ports: [] };
+let routes = 0;
 
 function handle(m: WorkerRequest): WorkerReply | undefined {
   switch (m.kind) {
@@ -31,6 +33,8 @@ function handle(m: WorkerRequest): WorkerReply | undefined {
     }
     case "map":
       map = JSON.parse(m.json) as ServicesMap;
+      routes = 0;
+      for (const port of map.ports) routes += map.backends[port]!.length;
       return undefined;
     case "render": {
       const t0 = performance.now();
@@ -49,6 +53,8 @@ function handle(m: WorkerRequest): WorkerReply | undefined {
 parentPort?.on("message", (m: WorkerRequest) => {
   const reply = handle(m);
   if (reply !== undefined) parentPort!.postMessage(reply);
+  // This thread holds a big map and a render's garbage too (see collect.ts).
+  if (m.kind === "render") collectAfterRender(routes);
 });
 // Loaded: render_timeout counts from here, not while the thread starts.
 parentPort?.postMessage({ ready: true });
