@@ -19,14 +19,8 @@ import type { Route } from "./rib.js";
 
 export const SNAPSHOT_VERSION = 1;
 
-export interface SnapshotRoute {
-  readonly prefix: Prefix;
-  readonly pathId: number;
-  readonly nexthop: string;
-  readonly med: number | undefined;
-  readonly localPref: number | undefined;
-  readonly communities: readonly Community[];
-}
+/** A held route as the snapshot keeps it: its neighbor is the key it is filed under, its ports follow from its communities. */
+export type SnapshotRoute = Pick<Route, "prefix" | "pathId" | "nexthop" | "med" | "localPref" | "communities">;
 
 export interface SnapshotNeighbor {
   readonly address: string;
