@@ -23,13 +23,9 @@ const tmp = () => {
 };
 const log = createLogger({ program: "t", level: "error", write: () => {} });
 
-async function until(probe: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > end) throw new Error(`not reached within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Waits, bounded, for `probe` to hold (vitest's poll; the message names what did not happen). */
+const until = (probe: () => boolean, what: string, ms = 5000): Promise<void> =>
+  expect.poll(probe, { timeout: ms, message: `not reached within ${ms} ms: ${what}` }).toBe(true) as Promise<void>;
 
 describe.each(["auto", "poll"] as const)("template_watch: %s", (mode) => {
   it("an edit in place and a save by rename are both seen, once each", async () => {

@@ -21,13 +21,9 @@ const tmp = () => {
   return d;
 };
 
-async function until(probe: () => boolean, what: string, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!probe()) {
-    if (Date.now() > end) throw new Error(`not reached within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** Waits, bounded, for `probe` to hold (vitest's poll; the message names what did not happen). */
+const until = (probe: () => boolean, what: string, ms = 5000): Promise<void> =>
+  expect.poll(probe, { timeout: ms, message: `not reached within ${ms} ms: ${what}` }).toBe(true) as Promise<void>;
 const read = (f: string) => {
   try {
     return readFileSync(f, "utf8");

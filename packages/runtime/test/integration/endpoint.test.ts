@@ -5,6 +5,8 @@
 import { createServer } from "node:net";
 import { createLogger } from "@exacast/core";
 import { afterEach, describe, expect, it } from "vitest";
+import type { Clock } from "../../src/clock.js";
+import { realClock } from "../../src/clock.js";
 import { EndpointServer } from "../../src/endpoint.js";
 import { RouteTable } from "../../src/routes.js";
 
@@ -13,12 +15,12 @@ afterEach(async () => {
   for (const s of servers.splice(0)) await s.stop();
 });
 
-function serve(port: number, opts: { token?: string; errors?: "json" | "text" } = {}) {
+function serve(port: number, opts: { token?: string; errors?: "json" | "text"; clock?: Clock } = {}) {
   const logs: string[] = [];
   const routes = new RouteTable()
     .get("/status", "status", () => ({ status: 200, json: { ok: true } }))
     .on("PUT", "/echo", "echo", (r) => ({ status: 200, text: r.body }), { body: true });
-  const s = new EndpointServer({ listen: { host: "127.0.0.1", port }, token: opts.token ?? null, errors: opts.errors, maxBody: 1024 }, routes, createLogger({ program: "t", write: (l) => void logs.push(l) }));
+  const s = new EndpointServer({ listen: { host: "127.0.0.1", port }, token: opts.token ?? null, errors: opts.errors, maxBody: 1024, ...(opts.clock ? { clock: opts.clock } : {}) }, routes, createLogger({ program: "t", write: (l) => void logs.push(l) }));
   servers.push(s);
   return { s, logs };
 }
@@ -36,9 +38,12 @@ describe("endpoint server", () => {
     const port = await freePort();
     const holder = createServer();
     await new Promise<void>((r) => holder.listen(port, "127.0.0.1", r));
-    const { s, logs } = serve(port);
+    // The real clock, counting the retries the server schedules: wait for a few, not for a time.
+    let retries = 0;
+    const clock: Clock = { ...realClock, setTimeout: (fn, ms, o) => (retries++, realClock.setTimeout(fn, ms, o)) };
+    const { s, logs } = serve(port, { clock });
     expect(await s.start()).toBe(false);
-    await new Promise((r) => setTimeout(r, 600));
+    await expect.poll(() => retries, { timeout: 5000 }).toBeGreaterThanOrEqual(3);
     expect(logs.filter((l) => l.includes("http_listen_failed"))).toHaveLength(1);
     await new Promise<void>((r) => holder.close(() => r()));
     await expect.poll(() => s.address?.port, { timeout: 6000 }).toBe(port);

@@ -78,20 +78,24 @@ describe("runProcess", () => {
     try {
       const r = await shell(`(sleep 0.3; head -c 300000 /dev/zero | tr '\\0' y; echo; touch ${dir}/done) & echo started`);
       expect(r).toMatchObject({ ok: true, output: "started" });
-      const t0 = Date.now();
-      while (!existsSync(`${dir}/done`) && Date.now() - t0 < 3000) await new Promise((w) => setTimeout(w, 20));
-      expect(existsSync(`${dir}/done`)).toBe(true);
+      await expect.poll(() => existsSync(`${dir}/done`), { timeout: 3000 }).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 
   it("killAllProcesses ends what still runs (the program is exiting)", async () => {
-    const t0 = Date.now();
-    const running = shell("sleep 30", 30_000);
-    await new Promise((r) => setTimeout(r, 100));
-    killAllProcesses();
-    expect(await running).toMatchObject({ ok: false, status: "killed by SIGKILL" });
-    expect(Date.now() - t0).toBeLessThan(2000);
+    const dir = mkdtempSync(`${tmpdir()}/exacast-kill-`);
+    try {
+      const t0 = Date.now();
+      const running = shell(`touch ${dir}/started; sleep 30`, 30_000);
+      // Once it runs (its group exists), not after a guessed time.
+      await expect.poll(() => existsSync(`${dir}/started`), { timeout: 3000 }).toBe(true);
+      killAllProcesses();
+      expect(await running).toMatchObject({ ok: false, status: "killed by SIGKILL" });
+      expect(Date.now() - t0).toBeLessThan(2000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
