@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { startConsulEmulator, type ConsulEmulator, type TokenSpec } from "../consul-emulator/index.js";
 import type { ExaBgp, GoBgp } from "../harness/index.js";
-import { Lab, bin, waitFor } from "../harness/index.js";
+import { Lab, bin, waitFor, adjInCommunities, untilAdjIn } from "../harness/index.js";
 
 const TOKENS: Record<string, TokenSpec> = {
   reader: { rules: { node: { edge1: "read" }, service_prefix: { "": "read" }, agent: { edge1: "read" } } },
@@ -30,18 +30,9 @@ describe("announcer with least-privilege Consul tokens and ACL-filtered answers"
   let rs: GoBgp;
   let exa: ExaBgp;
 
-  const routes = async () => Object.fromEntries((await rs.adjIn(A)).map((r) => [r.prefix, r.communities.join(" ")]));
-  const until = async (probe: (r: Record<string, string>) => boolean, what: string, t0 = performance.now(), timeout = 10_000): Promise<number> => {
-    let last = {};
-    await waitFor(
-      async () => {
-        last = await routes();
-        return probe(last);
-      },
-      { what: `${what}; last adj-in ${JSON.stringify(last)}`, timeout, interval: 10 },
-    );
-    return performance.now() - t0;
-  };
+  const routes = () => adjInCommunities(rs, A);
+  const until = (probe: (r: Record<string, string>) => boolean, what: string, t0 = performance.now(), timeout = 10_000): Promise<number> =>
+    untilAdjIn(rs, A, probe, what, { t0, timeout });
   const count = (re: RegExp) => exa.log().split("\n").filter((l) => re.test(l)).length;
   const watching = () => waitFor(() => consul.blockedQueries >= 8, { what: "the announcers' blocking queries", timeout: 5000, interval: 5 });
   const byToken = (token: string) => consul.requests.filter((r) => r.token === token).map((r) => `${r.status} ${r.path}`);

@@ -14,7 +14,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { startConsulEmulator, type ConsulEmulator } from "../consul-emulator/index.js";
 import type { ExaBgp, GoBgp } from "../harness/index.js";
-import { Lab, bin, freePort, waitFor } from "../harness/index.js";
+import { Lab, bin, freePort, waitFor, adjInCommunities, untilAdjIn } from "../harness/index.js";
 
 /** The README's policy: node read, service_prefix read, agent read (only to learn the node name). */
 const POLICY = { rules: { node: { edge1: "read" as const }, service_prefix: { "": "read" as const }, agent: { edge1: "read" as const } } };
@@ -28,18 +28,9 @@ describe("announcer with Consul as it really behaves (agent, cluster, services)"
   let exa: ExaBgp;
   let backendAt = "";
 
-  const routes = async () => Object.fromEntries((await rs.adjIn(A)).map((r) => [r.prefix, r.communities.join(" ")]));
-  const until = async (probe: (r: Record<string, string>) => boolean, what: string, t0 = performance.now(), timeout = 10_000): Promise<number> => {
-    let last = {};
-    await waitFor(
-      async () => {
-        last = await routes();
-        return probe(last);
-      },
-      { what: `${what}; last adj-in ${JSON.stringify(last)}`, timeout, interval: 10 },
-    );
-    return performance.now() - t0;
-  };
+  const routes = () => adjInCommunities(rs, A);
+  const until = (probe: (r: Record<string, string>) => boolean, what: string, t0 = performance.now(), timeout = 10_000): Promise<number> =>
+    untilAdjIn(rs, A, probe, what, { t0, timeout });
   let api = "";
   /** The main announcer's view of one app (GET /v1/apps/<name>). */
   const app = async (name: string) => (await (await fetch(`${api}/v1/apps/${name}`)).json()) as { state: string; checks: { last: { ok: boolean; reason: string } | null }[] };

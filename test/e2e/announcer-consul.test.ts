@@ -14,7 +14,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { startConsulEmulator, type ConsulEmulator } from "../consul-emulator/index.js";
 import type { ExaBgp, GoBgp } from "../harness/index.js";
-import { Lab, bin, waitFor } from "../harness/index.js";
+import { Lab, bin, waitFor, adjInCommunities, untilAdjIn } from "../harness/index.js";
 
 const TOKEN = "consul-e2e-management-token";
 
@@ -27,18 +27,9 @@ describe("announcer Consul discovery through ExaBGP and GoBGP", () => {
   let exa: ExaBgp;
   let backendAt = "";
 
-  const routes = async () => Object.fromEntries((await rs.adjIn(A)).map((r) => [r.prefix, r.communities.join(" ")]));
-  const until = async (probe: (r: Record<string, string>) => boolean, what: string, t0: number, timeout = 10_000): Promise<number> => {
-    let last = {};
-    await waitFor(
-      async () => {
-        last = await routes();
-        return probe(last);
-      },
-      { what: `${what}; last adj-in ${JSON.stringify(last)}`, timeout, interval: 10 },
-    );
-    return performance.now() - t0;
-  };
+  const routes = () => adjInCommunities(rs, A);
+  const until = (probe: (r: Record<string, string>) => boolean, what: string, t0: number, timeout = 10_000): Promise<number> =>
+    untilAdjIn(rs, A, probe, what, { t0, timeout });
   const announcerLog = () => exa.log().split("\n").filter((l) => l.includes("exacast-announcer") || / (INFO|WARN|ERROR|DEBUG) /.test(l));
   /** Both watches hang in a blocking query: a change now is seen the way it would be in production. */
   const watching = () => waitFor(() => consul.blockedQueries >= 2, { what: "the announcer's blocking queries", timeout: 5000, interval: 5 });

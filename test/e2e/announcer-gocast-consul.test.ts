@@ -13,7 +13,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import { startConsulEmulator, type ConsulEmulator } from "../consul-emulator/index.js";
 import type { ExaBgp, GoBgp } from "../harness/index.js";
-import { Lab, bin, waitFor } from "../harness/index.js";
+import { Lab, bin, waitFor, adjInCommunities, untilAdjIn } from "../harness/index.js";
 
 const TOKEN = "gocast-consul-token";
 
@@ -26,17 +26,8 @@ describe("GoCast's Consul tags and environment through ExaBGP and GoBGP", () => 
   let rs: GoBgp;
   let exa: ExaBgp;
 
-  const routes = async () => Object.fromEntries((await rs.adjIn(A)).map((r) => [r.prefix, r.communities.join(" ")]));
-  const until = (probe: (r: Record<string, string>) => boolean, what: string) => {
-    let last = {};
-    return waitFor(
-      async () => {
-        last = await routes();
-        return probe(last);
-      },
-      { what: `${what}; last adj-in ${JSON.stringify(last)}`, timeout: 10_000, interval: 20 },
-    );
-  };
+  const routes = () => adjInCommunities(rs, A);
+  const until = (probe: (r: Record<string, string>) => boolean, what: string) => untilAdjIn(rs, A, probe, what);
 
   beforeAll(async () => {
     // Bound to one lab address only: GoCast's port monitor still sees it.

@@ -13,7 +13,7 @@ import type { AddressInfo, Server } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import gocastInfo from "../fixtures/gocast-info-established.json?raw";
 import type { ExaBgp, GoBgp } from "../harness/index.js";
-import { Lab, bin, quietPort, waitFor } from "../harness/index.js";
+import { Lab, bin, quietPort, waitFor, untilAdjIn } from "../harness/index.js";
 
 /** A port nothing on this host uses, on any address (the kernel's pick for a dual-stack [::]:0). */
 async function freeEverywhere(): Promise<number> {
@@ -44,19 +44,7 @@ describe("GoCast's forms through ExaBGP and GoBGP", () => {
   let api = "";
   const flag = `${lab.dir}/healthy`;
 
-  const routes = async () => Object.fromEntries((await rs.adjIn(A)).map((r) => [r.prefix, r.communities.join(" ")]));
-  const until = async (probe: (r: Record<string, string>) => boolean, what: string): Promise<number> => {
-    const t0 = performance.now();
-    let last = {};
-    await waitFor(
-      async () => {
-        last = await routes();
-        return probe(last);
-      },
-      { what: `${what}; last adj-in ${JSON.stringify(last)}`, timeout: 10_000, interval: 20 },
-    );
-    return performance.now() - t0;
-  };
+  const until = (probe: (r: Record<string, string>) => boolean, what: string): Promise<number> => untilAdjIn(rs, A, probe, what);
   const get = async (path: string, method = "GET") => {
     const r = await fetch(`${api}${path}`, { method });
     return { status: r.status, type: r.headers.get("content-type"), text: await r.text() };

@@ -8,7 +8,7 @@ import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from "vitest";
 import type { ExaBgp, GoBgp } from "../harness/index.js";
-import { Lab, bin, quietPort, waitFor } from "../harness/index.js";
+import { Lab, bin, quietPort, waitFor, adjInCommunities, untilAdjIn } from "../harness/index.js";
 import { parsePrometheusText } from "../harness/prometheus.js";
 
 const TOKEN = "e2e-http-token-0123456789";
@@ -25,19 +25,9 @@ describe("announcer HTTP API through ExaBGP and GoBGP", () => {
   let backendAt = "";
   let gocastPort = 0;
 
-  const routes = async () => Object.fromEntries((await rs.adjIn(A)).map((r) => [r.prefix, r.communities.join(" ")]));
+  const routes = () => adjInCommunities(rs, A);
   /** Poll GoBGP's adj-in until `probe` holds; returns the ms since `t0`. */
-  const until = async (probe: (r: Record<string, string>) => boolean, what: string, t0: number): Promise<number> => {
-    let last = {};
-    await waitFor(
-      async () => {
-        last = await routes();
-        return probe(last);
-      },
-      { what: `${what}; last adj-in ${JSON.stringify(last)}`, timeout: 10_000, interval: 10 },
-    );
-    return performance.now() - t0;
-  };
+  const until = (probe: (r: Record<string, string>) => boolean, what: string, t0: number): Promise<number> => untilAdjIn(rs, A, probe, what, { t0 });
 
   beforeAll(async () => {
     await new Promise<void>((r) => backend.listen(0, lab.addr(10), r));

@@ -7,6 +7,8 @@ export { Commander } from "./commander.js";
 export { ManagedProcess } from "./process.js";
 export { freePort, quietPort } from "./ports.js";
 export { waitFor, sleep } from "./wait.js";
+export { adjInCommunities, untilAdjIn } from "./adj-in.js";
+export type { AdjInTable } from "./adj-in.js";
 export { bin, helper, repoRoot } from "./paths.js";
 export { ListenerProcess } from "./listener.js";
 export { AnnouncerProcess } from "./announcer.js";
